@@ -1,0 +1,135 @@
+# rapidreviewd - plain Makefile. See README.md.
+#
+#   make            build both programs into $(BUILD)/
+#   make check      install missing Debian packages, build, run every test
+#   make demo       start loopback mail servers and the daemon on a sample case
+#   make install    PREFIX=/usr/local DESTDIR=
+#   WERROR=1        warnings are errors
+#   SANITIZE=1      AddressSanitizer + UndefinedBehaviorSanitizer (builds in build-san/)
+
+PREFIX	?= /usr/local
+BINDIR	?= $(PREFIX)/bin
+SBINDIR	?= $(PREFIX)/sbin
+DATADIR	?= $(PREFIX)/share/rapidreviewd
+SYSCONFDIR ?= /etc
+UNITDIR	?= /lib/systemd/system
+
+CC	?= cc
+PKGS	= libetpan sqlite3 gnutls json-c
+VERSION	= 0.1.0
+
+ifeq ($(SANITIZE),1)
+BUILD	?= build-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	   -fno-sanitize-recover=undefined
+else
+BUILD	?= build
+SANFLAGS =
+endif
+
+WARNINGS = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+	   -Wno-unused-parameter -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARNINGS += -Werror
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# libetpan's .pc carries a no-PIE specs file that clashes with sanitizers.
+PKG_LIBS := $(filter-out -specs=%,$(shell pkg-config --libs $(PKGS) 2>/dev/null))
+
+CPPFLAGS += -Iinclude -I/usr/include/iniparser -D_GNU_SOURCE \
+	    -DRR_VERSION='"$(VERSION)"' -DRR_DATADIR='"$(DATADIR)"'
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 $(WARNINGS) $(SANFLAGS) $(PKG_CFLAGS) -MMD -MP
+LDFLAGS	+= $(SANFLAGS)
+LDLIBS	+= $(PKG_LIBS) -liniparser
+
+# The core both programs link: everything but the two front doors.
+CORE_SRCS = \
+	daemon/schema.c \
+	daemon/calendar.c \
+	daemon/config.c \
+	daemon/date.c \
+	daemon/imap.c \
+	daemon/log.c \
+	daemon/notify.c \
+	daemon/secret.c \
+	daemon/store.c \
+	daemon/tls.c \
+	daemon/xmalloc.c
+
+DAEMON_SRCS = daemon/main.c daemon/loop.c
+CTL_SRCS = daemon/ctl.c
+
+UNIT_TESTS = \
+	test_calendar \
+	test_config \
+	test_date \
+	test_store
+
+CORE_OBJS   = $(CORE_SRCS:%.c=$(BUILD)/%.o)
+DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS    = $(CTL_SRCS:%.c=$(BUILD)/%.o)
+TEST_BINS   = $(UNIT_TESTS:%=$(BUILD)/tests/%) $(BUILD)/tests/imapcheck
+
+all: $(BUILD)/rapidreviewd $(BUILD)/rapidreviewctl
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/rapidreviewd: $(DAEMON_OBJS) $(CORE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/rapidreviewctl: $(CTL_OBJS) $(CORE_OBJS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Unit tests link the core with cmocka; each is one table-driven binary.
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+# A small IMAP client over the daemon's own imap.c and tls.c, for tests.
+$(BUILD)/tests/imapcheck: $(BUILD)/tests/tools/imapcheck.o $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+tests: all $(TEST_BINS)
+
+deps:
+	@sh scripts/install-deps
+
+check: deps
+	$(MAKE) tests
+	sh tests/run-tests $(BUILD)
+
+demo: deps
+	$(MAKE) all
+	sh scripts/demo $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
+	    $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/examples
+	install -m 0755 $(BUILD)/rapidreviewd $(DESTDIR)$(SBINDIR)/rapidreviewd
+	install -m 0755 $(BUILD)/rapidreviewctl $(DESTDIR)$(BINDIR)/rapidreviewctl
+	install -m 0644 config/bank-holidays.json $(DESTDIR)$(DATADIR)/bank-holidays.json
+	install -m 0644 config/rapidreviewd.ini.example \
+	    $(DESTDIR)$(DATADIR)/examples/rapidreviewd.ini.example
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's#@SBINDIR@#$(SBINDIR)#g' systemd/rapidreviewd.service \
+	    > $(DESTDIR)$(UNITDIR)/rapidreviewd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/rapidreviewd.service
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/rapidreviewd $(DESTDIR)$(BINDIR)/rapidreviewctl \
+	    $(DESTDIR)$(UNITDIR)/rapidreviewd.service
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf build build-san
+
+.PHONY: all tests deps check demo install uninstall clean
+
+-include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/tests/*/*.d)
+.SECONDARY:
