@@ -1,0 +1,476 @@
+/*
+ * loop.c - one process, one thread, one poll() loop (isync's util.c):
+ * file descriptors plus timers; EINTR is only a wake-up.
+ */
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "calendar.h"
+#include "config.h"
+#include "imap.h"
+#include "log.h"
+#include "loop.h"
+#include "notify.h"
+#include "secret.h"
+#include "store.h"
+#include "xmalloc.h"
+
+#define BACKOFF_MIN	1		/* seconds */
+#define BACKOFF_MAX	300		/* SPEC: capped at 5 minutes */
+#define IDLE_REARM	(20 * 60)	/* under RFC 2177's 29 and NATs' 25 */
+
+struct daemon {
+	struct config		*cfg;
+	struct loop_options	 opt;
+	struct store		*store;
+	struct calendar		*cal;
+	struct imap		*imap;
+	int			 sigfd;
+	int			 quit;
+	int			 ready;
+	int			 idling;
+	unsigned		 backoff;	/* seconds before the next try */
+	uint64_t		 watchdog_ms;	/* ping interval; 0: none */
+	uint64_t		 next_watchdog;
+	uint64_t		 next_connect;
+	uint64_t		 next_rearm;	/* IDLE re-arm or next poll */
+};
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static long long
+wall_now(const struct daemon *d)
+{
+	return d->opt.now != 0 ? d->opt.now : (long long)time(NULL);
+}
+
+static void
+audit(struct daemon *d, const char *action, const char *detail)
+{
+	char	*cause = NULL;
+
+	if (store_audit(d->store, (time_t)wall_now(d), "daemon", action, NULL,
+	    detail, &cause) != 0) {
+		log_warnx("audit: %s", cause);
+		free(cause);
+	}
+}
+
+static int
+signals_setup(void)
+{
+	sigset_t	set;
+	int		fd;
+
+	/* Writes to a closed socket must be errors, not deaths (P7). */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		fatal("sigprocmask");
+	if ((fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
+		fatal("signalfd");
+	return fd;
+}
+
+static void
+mailbox_disconnect(struct daemon *d)
+{
+	imap_close(d->imap);
+	d->imap = NULL;
+	d->idling = 0;
+}
+
+static void
+schedule_reconnect(struct daemon *d, const char *why)
+{
+	log_warnx("mailbox: %s; reconnecting in %us", why, d->backoff);
+	notify_status("mailbox unavailable; reconnecting in %us",
+	    d->backoff);
+	d->next_connect = mono_ms() + (uint64_t)d->backoff * 1000;
+	d->backoff = d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
+	    d->backoff * 2;
+}
+
+/* Start IDLE when the server has it and we want it; else poll. */
+static void
+mailbox_wait(struct daemon *d)
+{
+	char	*cause = NULL;
+
+	if (d->cfg->mailbox.idle && imap_has_idle(d->imap)) {
+		if (imap_idle_start(d->imap, &cause) != IMAP_OK) {
+			mailbox_disconnect(d);
+			schedule_reconnect(d, cause);
+			free(cause);
+			return;
+		}
+		d->idling = 1;
+		d->next_rearm = mono_ms() + IDLE_REARM * 1000ULL;
+		return;
+	}
+	d->next_rearm = mono_ms() + d->cfg->mailbox.poll_seconds * 1000ULL;
+}
+
+static int
+mailbox_connect(struct daemon *d)
+{
+	const struct config	*c = d->cfg;
+	struct imap_params	 p;
+	enum imap_error		 err;
+	char			*secret = NULL, *cause = NULL;
+
+	if (secret_read(c->mailbox.password_file,
+	    c->mailbox.password_credential, &secret, &cause) != 0) {
+		schedule_reconnect(d, cause);
+		free(cause);
+		return -1;
+	}
+	memset(&p, 0, sizeof p);
+	p.host = c->mailbox.host;
+	p.port = c->mailbox.port;
+	p.implicit_tls = c->mailbox.kind == MAILBOX_IMAPS;
+	p.tls = c->mailbox.tls;
+	p.folder = c->mailbox.folder;
+	p.user = c->mailbox.user;
+	p.secret = secret;
+	p.auth = c->mailbox.auth;
+	p.ca_file = c->mailbox.ca_file;
+	p.timeout = c->mailbox.timeout_seconds;
+
+	d->imap = imap_open(&p, &err, &cause);
+	secret_free(secret);
+	if (d->imap == NULL) {
+		schedule_reconnect(d, cause);
+		free(cause);
+		return -1;
+	}
+	d->backoff = BACKOFF_MIN;
+	log_info("mailbox: logged in to %s:%u, folder selected "
+	    "(uidvalidity %u, %u messages, idle %s)", c->mailbox.host,
+	    c->mailbox.port, imap_uidvalidity(d->imap), imap_exists(d->imap),
+	    imap_has_idle(d->imap) && c->mailbox.idle ? "yes" : "no");
+	notify_status("connected to %s; watching the mailbox",
+	    c->mailbox.host);
+	return 0;
+}
+
+static int
+maildir_check(struct daemon *d)
+{
+	const char	*sub[] = { "new", "cur", "tmp" };
+	struct stat	 st;
+	char		*path;
+	size_t		 i;
+	int		 ok = 1;
+
+	for (i = 0; i < 3; i++) {
+		xasprintf(&path, "%s/%s", d->cfg->mailbox.maildir, sub[i]);
+		if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			log_warnx("mailbox: %s is not a Maildir (no %s/)",
+			    d->cfg->mailbox.maildir, sub[i]);
+			ok = 0;
+		}
+		free(path);
+	}
+	if (ok)
+		log_info("mailbox: watching Maildir %s",
+		    d->cfg->mailbox.maildir);
+	return ok ? 0 : -1;
+}
+
+/* The mailbox told us something, or the re-arm time came. */
+static void
+mailbox_wake(struct daemon *d, int activity)
+{
+	char	*cause = NULL;
+
+	if (d->idling) {
+		d->idling = 0;
+		if (imap_idle_done(d->imap, &cause) != IMAP_OK) {
+			mailbox_disconnect(d);
+			schedule_reconnect(d, cause);
+			free(cause);
+			return;
+		}
+	} else if (imap_noop(d->imap, &cause) != IMAP_OK) {
+		mailbox_disconnect(d);
+		schedule_reconnect(d, cause);
+		free(cause);
+		return;
+	}
+	if (activity)
+		log_debug("mailbox: activity (%u messages)",
+		    imap_exists(d->imap));
+	mailbox_wait(d);
+}
+
+static int
+mailbox_settings_differ(const struct config *a, const struct config *b)
+{
+	const char *sa[] = { a->mailbox.url, a->mailbox.user,
+	    a->mailbox.password_file, a->mailbox.password_credential,
+	    a->mailbox.ca_file };
+	const char *sb[] = { b->mailbox.url, b->mailbox.user,
+	    b->mailbox.password_file, b->mailbox.password_credential,
+	    b->mailbox.ca_file };
+	size_t	i;
+
+	for (i = 0; i < sizeof sa / sizeof sa[0]; i++) {
+		if ((sa[i] == NULL) != (sb[i] == NULL))
+			return 1;
+		if (sa[i] != NULL && strcmp(sa[i], sb[i]) != 0)
+			return 1;
+	}
+	return a->mailbox.auth != b->mailbox.auth ||
+	    a->mailbox.tls != b->mailbox.tls ||
+	    a->mailbox.idle != b->mailbox.idle ||
+	    a->mailbox.poll_seconds != b->mailbox.poll_seconds ||
+	    a->mailbox.timeout_seconds != b->mailbox.timeout_seconds;
+}
+
+/* SIGHUP: a bad file keeps the running configuration. */
+static void
+reload(struct daemon *d)
+{
+	struct config_diag	 diag;
+	struct config		*next;
+	struct calendar		*cal;
+	char			*cause = NULL;
+	size_t			 i;
+
+	notify_send("RELOADING=1");
+	log_info("reload: reading %s", d->opt.config_path);
+	config_diag_init(&diag);
+	next = config_load(d->opt.config_path, &diag);
+	for (i = 0; i < diag.n; i++)
+		log_warnx("reload: %s", diag.v[i].text);
+	config_diag_free(&diag);
+	if (next == NULL) {
+		log_warnx("reload: errors in %s; keeping the running "
+		    "configuration", d->opt.config_path);
+		audit(d, "config.reload-refused", "errors in the INI");
+		goto done;
+	}
+	if ((cal = config_calendar(next, &cause)) == NULL) {
+		log_warnx("reload: %s; keeping the running configuration",
+		    cause);
+		free(cause);
+		config_free(next);
+		audit(d, "config.reload-refused", "holiday data");
+		goto done;
+	}
+	if (strcmp(next->storage.database, d->cfg->storage.database) != 0)
+		log_warnx("reload: [storage] database changed; it takes "
+		    "effect at the next start");
+	if (d->imap != NULL && mailbox_settings_differ(d->cfg, next)) {
+		log_info("reload: mailbox settings changed; reconnecting");
+		mailbox_disconnect(d);
+		d->next_connect = 0;
+		d->backoff = BACKOFF_MIN;
+	}
+	calendar_free(d->cal);
+	d->cal = cal;
+	config_free(d->cfg);
+	d->cfg = next;
+	log_set_verbose(d->cfg->daemon.verbose);
+	log_info("reload: configuration loaded");
+	audit(d, "config.reload", NULL);
+done:
+	notify_send("READY=1");
+}
+
+static void
+read_signals(struct daemon *d)
+{
+	struct signalfd_siginfo	si;
+	ssize_t			n;
+
+	for (;;) {
+		n = read(d->sigfd, &si, sizeof si);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof si)
+			return;
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			reload(d);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal %u: stopping", si.ssi_signo);
+			d->quit = 1;
+			break;
+		}
+	}
+}
+
+static int
+timeout_until(uint64_t now, uint64_t at, int current)
+{
+	uint64_t	ms;
+
+	if (at == 0)
+		return current;
+	ms = at > now ? at - now : 0;
+	if (ms > INT32_MAX)
+		ms = INT32_MAX;
+	if (current < 0 || (int)ms < current)
+		return (int)ms;
+	return current;
+}
+
+static void
+loop_body(struct daemon *d)
+{
+	struct pollfd	pfd[2];
+	uint64_t	now;
+	nfds_t		n;
+	int		timeout, is_imap;
+
+	is_imap = d->cfg->mailbox.kind != MAILBOX_MAILDIR;
+	now = mono_ms();
+	if (is_imap && d->imap == NULL && now >= d->next_connect &&
+	    mailbox_connect(d) == 0)
+		mailbox_wait(d);
+	if (!d->ready) {
+		/* Ready after the first attempt, whatever its outcome. */
+		notify_send("READY=1");
+		d->ready = 1;
+		log_info("ready");
+	}
+	if (d->idling && imap_idle_pending(d->imap)) {
+		mailbox_wake(d, 1);
+		return;
+	}
+
+	pfd[0].fd = d->sigfd;
+	pfd[0].events = POLLIN;
+	n = 1;
+	if (d->idling) {
+		pfd[1].fd = imap_idle_fd(d->imap);
+		pfd[1].events = POLLIN;
+		n = 2;
+	}
+	now = mono_ms();
+	timeout = -1;
+	if (d->watchdog_ms != 0)
+		timeout = timeout_until(now, d->next_watchdog, timeout);
+	if (is_imap && d->imap == NULL)
+		timeout = timeout_until(now, d->next_connect, timeout);
+	if (d->imap != NULL)
+		timeout = timeout_until(now, d->next_rearm, timeout);
+
+	if (poll(pfd, n, timeout) == -1 && errno != EINTR)
+		fatal("poll");
+
+	if (pfd[0].revents & POLLIN)
+		read_signals(d);
+	if (d->quit)
+		return;
+	if (n == 2 && d->imap != NULL && d->idling &&
+	    (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
+		mailbox_wake(d, 1);
+	now = mono_ms();
+	if (d->imap != NULL && now >= d->next_rearm)
+		mailbox_wake(d, 0);
+	if (d->watchdog_ms != 0 && now >= d->next_watchdog) {
+		notify_send("WATCHDOG=1");
+		d->next_watchdog = now + d->watchdog_ms;
+	}
+}
+
+/* --once: one connection, one report, then out. */
+static int
+run_once(struct daemon *d)
+{
+	if (d->cfg->mailbox.kind == MAILBOX_MAILDIR)
+		return maildir_check(d) == 0 ? 0 : 1;
+	if (mailbox_connect(d) != 0)
+		return 1;
+	mailbox_disconnect(d);
+	return 0;
+}
+
+int
+loop_run(struct config *cfg, const struct loop_options *opt)
+{
+	struct daemon	 d;
+	uint64_t	 wd_usec;
+	char		*cause = NULL;
+	int		 rc = 0;
+
+	memset(&d, 0, sizeof d);
+	d.cfg = cfg;
+	d.opt = *opt;
+	d.backoff = BACKOFF_MIN;
+	d.sigfd = signals_setup();
+	umask(077);
+
+	if ((d.store = store_open(cfg->storage.database, &cause)) == NULL) {
+		log_err("store: %s", cause);
+		free(cause);
+		config_free(cfg);
+		return 1;
+	}
+	if ((d.cal = config_calendar(cfg, &cause)) == NULL) {
+		log_err("calendar: %s", cause);
+		free(cause);
+		store_close(d.store);
+		config_free(cfg);
+		return 1;
+	}
+	log_info("rapidreviewd %s starting (schema %d)", RR_VERSION,
+	    store_schema_version(d.store));
+	audit(&d, "daemon.start", RR_VERSION);
+
+	if (opt->once) {
+		rc = run_once(&d);
+		goto out;
+	}
+
+	notify_init();
+	notify_status("starting");
+	wd_usec = notify_watchdog_usec();
+	if (cfg->daemon.watchdog_seconds != 0 && wd_usec == 0)
+		wd_usec = (uint64_t)cfg->daemon.watchdog_seconds * 1000000;
+	/* Ping at half the interval, as systemd advises. */
+	d.watchdog_ms = wd_usec / 2000;
+	d.next_watchdog = mono_ms();
+	if (cfg->mailbox.kind == MAILBOX_MAILDIR)
+		maildir_check(&d);
+
+	while (!d.quit)
+		loop_body(&d);
+
+	notify_send("STOPPING=1");
+	audit(&d, "daemon.stop", NULL);
+out:
+	mailbox_disconnect(&d);
+	calendar_free(d.cal);
+	store_close(d.store);
+	config_free(d.cfg);
+	notify_close();
+	close(d.sigfd);
+	log_info("stopped");
+	return rc;
+}
