@@ -49,6 +49,7 @@ LDLIBS	+= $(PKG_LIBS) -liniparser
 CORE_SRCS = \
 	daemon/schema.c \
 	daemon/calendar.c \
+	daemon/classify.c \
 	daemon/config.c \
 	daemon/date.c \
 	daemon/imap.c \
@@ -57,6 +58,7 @@ CORE_SRCS = \
 	daemon/secret.c \
 	daemon/store.c \
 	daemon/tls.c \
+	daemon/token.c \
 	daemon/xmalloc.c
 
 DAEMON_SRCS = daemon/main.c daemon/loop.c
@@ -64,9 +66,11 @@ CTL_SRCS = daemon/ctl.c
 
 UNIT_TESTS = \
 	test_calendar \
+	test_classify \
 	test_config \
 	test_date \
-	test_store
+	test_store \
+	test_token
 
 CORE_OBJS   = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -106,7 +110,10 @@ check: deps
 
 demo: deps
 	$(MAKE) all
-	sh scripts/demo $(BUILD)
+	bash scripts/demo $(BUILD)
+
+demo-stop:
+	bash scripts/demo stop
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
@@ -129,7 +136,7 @@ uninstall:
 clean:
 	rm -rf build build-san
 
-.PHONY: all tests deps check demo install uninstall clean
+.PHONY: all tests deps check demo demo-stop install uninstall clean fuzz
 
 -include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/tests/*/*.d)
 .SECONDARY:

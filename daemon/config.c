@@ -1486,6 +1486,13 @@ config_load(const char *path, struct config_diag *diag)
 	load_calendar(&l);
 	load_deadlines(&l);
 	load_agencies(&l);
+	if (c->security.require_authentication &&
+	    (c->security.trusted_authserv_id == NULL ||
+	    *c->security.trusted_authserv_id == '\0'))
+		problem(&l, key_line(&l, "security", "require_authentication"),
+		    "require_authentication = yes needs trusted_authserv_id: "
+		    "the authserv-id of your own mail server's "
+		    "Authentication-Results");
 	if (c->n_agencies == 0)
 		warning(&l, 0, "no [agency.KEY] sections: no agency will "
 		    "receive requests");
