@@ -21,6 +21,7 @@ struct imap {
 	mailimap	*m;
 	char		*host;
 	int		 dead;		/* stream unusable: no LOGOUT */
+	char		 delimiter;	/* hierarchy delimiter; 0: unknown */
 	int		 idling;
 };
 
@@ -392,6 +393,135 @@ imap_fetch(struct imap *im, uint32_t uid, char **data, size_t *len,
 	(*data)[*len] = '\0';
 	mailimap_fetch_list_free(result);
 	return IMAP_OK;
+}
+
+enum imap_error
+imap_fetch_header(struct imap *im, uint32_t uid, char **data, size_t *len,
+    char **cause)
+{
+	struct mailimap_msg_att_static	*st;
+	struct mailimap_msg_att_body_section *bs;
+	clist				*result = NULL;
+	enum imap_error			 e;
+
+	*data = NULL;
+	*len = 0;
+	e = fetch_one(im, uid, mailimap_fetch_att_new_body_peek_section(
+	    mailimap_section_new_header()), &result, cause);
+	if (e != IMAP_OK)
+		return e;
+	st = find_static(result, uid, MAILIMAP_MSG_ATT_BODY_SECTION);
+	if (st == NULL || (bs = st->att_data.att_body_section) == NULL ||
+	    bs->sec_body_part == NULL) {
+		mailimap_fetch_list_free(result);
+		xasprintf(cause, "%s: UID %u: no header returned", im->host,
+		    uid);
+		return IMAP_ENO;
+	}
+	*len = bs->sec_length;
+	*data = xmalloc(*len + 1);
+	memcpy(*data, bs->sec_body_part, *len);
+	(*data)[*len] = '\0';
+	mailimap_fetch_list_free(result);
+	return IMAP_OK;
+}
+
+char *
+imap_folder_name(struct imap *im, const char *configured)
+{
+	struct mailimap_mailbox_list	*mb;
+	clist				*list = NULL;
+	char				*name, *p;
+
+	if (im->delimiter == 0) {
+		im->delimiter = '/';
+		if (etpan_ok(mailimap_list(im->m, "", "", &list)) &&
+		    list != NULL && clist_count(list) > 0) {
+			mb = clist_content(clist_begin(list));
+			if (mb->mb_delimiter != 0)
+				im->delimiter = mb->mb_delimiter;
+		}
+		if (list != NULL)
+			mailimap_list_result_free(list);
+	}
+	name = xstrdup(configured);
+	for (p = name; *p != '\0'; p++)
+		if (*p == '/')
+			*p = im->delimiter;
+	return name;
+}
+
+enum imap_error
+imap_ensure_folder(struct imap *im, const char *folder, char **cause)
+{
+	clist	*list = NULL;
+	int	 r, exists;
+
+	r = mailimap_list(im->m, "", folder, &list);
+	if (!etpan_ok(r)) {
+		enum imap_error e = etpan_error(im, r);
+
+		xasprintf(cause, "%s: LIST failed: %s", im->host,
+		    e == IMAP_ENET ? "connection lost" : server_text(im));
+		return e;
+	}
+	exists = list != NULL && clist_count(list) > 0;
+	if (list != NULL)
+		mailimap_list_result_free(list);
+	if (exists)
+		return IMAP_OK;
+	r = mailimap_create(im->m, folder);
+	if (!etpan_ok(r)) {
+		enum imap_error e = etpan_error(im, r);
+
+		xasprintf(cause, "%s: cannot create folder: %s", im->host,
+		    e == IMAP_ENET ? "connection lost" : server_text(im));
+		return e;
+	}
+	log_info("mailbox: created folder %s", folder);
+	return IMAP_OK;
+}
+
+enum imap_error
+imap_move(struct imap *im, uint32_t uid, const char *folder, char **cause)
+{
+	struct mailimap_store_att_flags	*flags;
+	struct mailimap_flag_list	*fl;
+	struct mailimap_set		*set;
+	enum imap_error			 e;
+	int				 r;
+
+	set = mailimap_set_new_single(uid);
+	if (mailimap_has_extension(im->m, "MOVE")) {
+		r = mailimap_uid_move(im->m, set, folder);
+		if (!etpan_ok(r))
+			goto fail;
+		mailimap_set_free(set);
+		return IMAP_OK;
+	}
+	if (!etpan_ok(r = mailimap_uid_copy(im->m, set, folder)))
+		goto fail;
+	fl = mailimap_flag_list_new_empty();
+	mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	flags = mailimap_store_att_flags_new_add_flags_silent(fl);
+	r = mailimap_uid_store(im->m, set, flags);
+	mailimap_store_att_flags_free(flags);
+	if (!etpan_ok(r))
+		goto fail;
+	if (mailimap_has_extension(im->m, "UIDPLUS"))
+		r = mailimap_uid_expunge(im->m, set);
+	else
+		r = mailimap_expunge(im->m);
+	if (!etpan_ok(r))
+		goto fail;
+	mailimap_set_free(set);
+	return IMAP_OK;
+fail:
+	mailimap_set_free(set);
+	e = etpan_error(im, r);
+	xasprintf(cause, "%s: moving UID %u failed: %s", im->host, uid,
+	    e == IMAP_ENET ? "connection lost" : server_text(im));
+	return e;
 }
 
 enum imap_error

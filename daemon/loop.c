@@ -2,6 +2,7 @@
  * loop.c - one process, one thread, one poll() loop (isync's util.c):
  * file descriptors plus timers; EINTR is only a wake-up.
  */
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
@@ -17,12 +18,15 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "engine.h"
 #include "imap.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
 #include "secret.h"
+#include "source.h"
 #include "store.h"
+#include "token.h"
 #include "xmalloc.h"
 
 #define BACKOFF_MIN	1		/* seconds */
@@ -35,7 +39,11 @@ struct daemon {
 	struct store		*store;
 	struct calendar		*cal;
 	struct imap		*imap;
+	struct engine		*engine;
+	unsigned char		 key[TOKEN_KEY_LEN];
 	int			 sigfd;
+	int			 inotify_fd;	/* Maildir new/, or -1 */
+	uint64_t		 next_maildir;	/* Maildir polling fallback */
 	int			 quit;
 	int			 ready;
 	int			 idling;
@@ -111,6 +119,36 @@ schedule_reconnect(struct daemon *d, const char *why)
 	    d->backoff * 2;
 }
 
+/*
+ * Handle everything waiting in the folder. Returns 0, or -1 when the
+ * session died (a reconnect is scheduled).
+ */
+static int
+mailbox_scan(struct daemon *d)
+{
+	enum imap_error	 e;
+	size_t		 handled;
+	char		*cause = NULL;
+
+	e = imapsrc_scan(d->imap, d->engine, d->cfg, wall_now(d), &handled,
+	    &cause);
+	if (handled > 0)
+		log_info("mailbox: %zu new message%s handled", handled,
+		    handled == 1 ? "" : "s");
+	if (e == IMAP_OK)
+		return 0;
+	if (e == IMAP_ENO) {
+		/* The session lives; what failed is tried at the next scan. */
+		log_warnx("mailbox: %s", cause);
+		free(cause);
+		return 0;
+	}
+	mailbox_disconnect(d);
+	schedule_reconnect(d, cause);
+	free(cause);
+	return -1;
+}
+
 /* Start IDLE when the server has it and we want it; else poll. */
 static void
 mailbox_wait(struct daemon *d)
@@ -164,6 +202,12 @@ mailbox_connect(struct daemon *d)
 		free(cause);
 		return -1;
 	}
+	if (imapsrc_prepare(d->imap, c, &cause) != IMAP_OK) {
+		mailbox_disconnect(d);
+		schedule_reconnect(d, cause);
+		free(cause);
+		return -1;
+	}
 	d->backoff = BACKOFF_MIN;
 	log_info("mailbox: logged in to %s:%u, folder selected "
 	    "(uidvalidity %u, %u messages, idle %s)", c->mailbox.host,
@@ -171,7 +215,7 @@ mailbox_connect(struct daemon *d)
 	    imap_has_idle(d->imap) && c->mailbox.idle ? "yes" : "no");
 	notify_status("connected to %s; watching the mailbox",
 	    c->mailbox.host);
-	return 0;
+	return mailbox_scan(d);
 }
 
 static int
@@ -198,6 +242,51 @@ maildir_check(struct daemon *d)
 	return ok ? 0 : -1;
 }
 
+static void
+maildir_run(struct daemon *d)
+{
+	char	*cause = NULL;
+	int	 n;
+
+	n = maildir_scan(d->cfg->mailbox.maildir, d->engine, wall_now(d),
+	    d->cfg->limits.max_message_size, &cause);
+	if (n < 0) {
+		log_warnx("maildir: %s", cause);
+		free(cause);
+	} else if (n > 0)
+		log_info("maildir: %d new message%s handled", n,
+		    n == 1 ? "" : "s");
+	d->next_maildir = mono_ms() + d->cfg->mailbox.poll_seconds * 1000ULL;
+}
+
+static void
+maildir_watch(struct daemon *d)
+{
+	char	*path;
+
+	if ((d->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		log_warn("maildir: inotify; polling instead");
+		return;
+	}
+	xasprintf(&path, "%s/new", d->cfg->mailbox.maildir);
+	if (inotify_add_watch(d->inotify_fd, path, IN_MOVED_TO | IN_CREATE |
+	    IN_CLOSE_WRITE) == -1) {
+		log_warn("maildir: watching %s; polling instead", path);
+		close(d->inotify_fd);
+		d->inotify_fd = -1;
+	}
+	free(path);
+}
+
+static void
+drain_fd(int fd)
+{
+	char	buf[4096];
+
+	while (read(fd, buf, sizeof buf) > 0)
+		;
+}
+
 /* The mailbox told us something, or the re-arm time came. */
 static void
 mailbox_wake(struct daemon *d, int activity)
@@ -221,6 +310,8 @@ mailbox_wake(struct daemon *d, int activity)
 	if (activity)
 		log_debug("mailbox: activity (%u messages)",
 		    imap_exists(d->imap));
+	if (mailbox_scan(d) != 0)
+		return;
 	mailbox_wait(d);
 }
 
@@ -288,6 +379,7 @@ reload(struct daemon *d)
 		d->next_connect = 0;
 		d->backoff = BACKOFF_MIN;
 	}
+	engine_set_config(d->engine, next, cal);
 	calendar_free(d->cal);
 	d->cal = cal;
 	config_free(d->cfg);
@@ -370,6 +462,10 @@ loop_body(struct daemon *d)
 		pfd[1].fd = imap_idle_fd(d->imap);
 		pfd[1].events = POLLIN;
 		n = 2;
+	} else if (d->inotify_fd != -1) {
+		pfd[1].fd = d->inotify_fd;
+		pfd[1].events = POLLIN;
+		n = 2;
 	}
 	now = mono_ms();
 	timeout = -1;
@@ -379,6 +475,8 @@ loop_body(struct daemon *d)
 		timeout = timeout_until(now, d->next_connect, timeout);
 	if (d->imap != NULL)
 		timeout = timeout_until(now, d->next_rearm, timeout);
+	if (!is_imap)
+		timeout = timeout_until(now, d->next_maildir, timeout);
 
 	if (poll(pfd, n, timeout) == -1 && errno != EINTR)
 		fatal("poll");
@@ -390,7 +488,13 @@ loop_body(struct daemon *d)
 	if (n == 2 && d->imap != NULL && d->idling &&
 	    (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
 		mailbox_wake(d, 1);
+	if (n == 2 && !is_imap && (pfd[1].revents & POLLIN)) {
+		drain_fd(d->inotify_fd);
+		maildir_run(d);
+	}
 	now = mono_ms();
+	if (!is_imap && now >= d->next_maildir)
+		maildir_run(d);
 	if (d->imap != NULL && now >= d->next_rearm)
 		mailbox_wake(d, 0);
 	if (d->watchdog_ms != 0 && now >= d->next_watchdog) {
@@ -403,8 +507,20 @@ loop_body(struct daemon *d)
 static int
 run_once(struct daemon *d)
 {
-	if (d->cfg->mailbox.kind == MAILBOX_MAILDIR)
-		return maildir_check(d) == 0 ? 0 : 1;
+	char	*cause = NULL;
+
+	if (d->cfg->mailbox.kind == MAILBOX_MAILDIR) {
+		if (maildir_check(d) != 0)
+			return 1;
+		if (maildir_scan(d->cfg->mailbox.maildir, d->engine,
+		    wall_now(d), d->cfg->limits.max_message_size,
+		    &cause) < 0) {
+			log_warnx("maildir: %s", cause);
+			free(cause);
+			return 1;
+		}
+		return 0;
+	}
 	if (mailbox_connect(d) != 0)
 		return 1;
 	mailbox_disconnect(d);
@@ -420,6 +536,7 @@ loop_run(struct config *cfg, const struct loop_options *opt)
 	int		 rc = 0;
 
 	memset(&d, 0, sizeof d);
+	d.inotify_fd = -1;
 	d.cfg = cfg;
 	d.opt = *opt;
 	d.backoff = BACKOFF_MIN;
@@ -439,6 +556,15 @@ loop_run(struct config *cfg, const struct loop_options *opt)
 		config_free(cfg);
 		return 1;
 	}
+	if (token_key_load(cfg->storage.key_file, d.key, &cause) != 0) {
+		log_err("token key: %s", cause);
+		free(cause);
+		calendar_free(d.cal);
+		store_close(d.store);
+		config_free(cfg);
+		return 1;
+	}
+	d.engine = engine_new(cfg, d.store, d.cal, d.key);
 	log_info("rapidreviewd %s starting (schema %d)", RR_VERSION,
 	    store_schema_version(d.store));
 	audit(&d, "daemon.start", RR_VERSION);
@@ -456,8 +582,8 @@ loop_run(struct config *cfg, const struct loop_options *opt)
 	/* Ping at half the interval, as systemd advises. */
 	d.watchdog_ms = wd_usec / 2000;
 	d.next_watchdog = mono_ms();
-	if (cfg->mailbox.kind == MAILBOX_MAILDIR)
-		maildir_check(&d);
+	if (cfg->mailbox.kind == MAILBOX_MAILDIR && maildir_check(&d) == 0)
+		maildir_watch(&d);
 
 	while (!d.quit)
 		loop_body(&d);
@@ -466,6 +592,10 @@ loop_run(struct config *cfg, const struct loop_options *opt)
 	audit(&d, "daemon.stop", NULL);
 out:
 	mailbox_disconnect(&d);
+	engine_free(d.engine);
+	explicit_bzero(d.key, sizeof d.key);
+	if (d.inotify_fd != -1)
+		close(d.inotify_fd);
 	calendar_free(d.cal);
 	store_close(d.store);
 	config_free(d.cfg);

@@ -13,6 +13,25 @@
 
 #define TLS_MAX_CHAIN	16
 
+/* The reasons a person acts on, in plain words; GnuTLS's text follows. */
+static const char *
+status_reasons(unsigned status)
+{
+	if (status & GNUTLS_CERT_SIGNER_NOT_FOUND)
+		return "not signed by a trusted CA";
+	if (status & GNUTLS_CERT_UNEXPECTED_OWNER)
+		return "not issued for this host name";
+	if (status & GNUTLS_CERT_EXPIRED)
+		return "expired";
+	if (status & GNUTLS_CERT_NOT_ACTIVATED)
+		return "not yet valid";
+	if (status & GNUTLS_CERT_REVOKED)
+		return "revoked";
+	if (status & GNUTLS_CERT_INSECURE_ALGORITHM)
+		return "signed with an insecure algorithm";
+	return "not trusted";
+}
+
 int
 tls_verify_stream(mailstream *stream, const char *host, const char *ca_file,
     char **cause)
@@ -83,12 +102,11 @@ tls_verify_stream(mailstream *stream, const char *host, const char *ca_file,
 	}
 	if (status != 0) {
 		if (gnutls_certificate_verification_status_print(status,
-		    GNUTLS_CRT_X509, &text, 0) == 0)
-			xasprintf(cause, "%s: certificate refused: %s", host,
-			    text.data);
-		else
-			xasprintf(cause, "%s: certificate refused (status "
-			    "0x%x)", host, status);
+		    GNUTLS_CRT_X509, &text, 0) != 0)
+			text.data = NULL;
+		xasprintf(cause, "%s: certificate refused: %s (%s)", host,
+		    status_reasons(status), text.data != NULL ?
+		    (char *)text.data : "no detail");
 		gnutls_free(text.data);
 		goto out;
 	}

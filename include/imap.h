@@ -72,6 +72,31 @@ enum imap_error	 imap_size(struct imap *, uint32_t uid, uint32_t *size,
 enum imap_error	 imap_fetch(struct imap *, uint32_t uid, char **data,
 		    size_t *len, char **cause);
 
+/*
+ * The header section only (BODY.PEEK[HEADER]), for a message too large to
+ * download whole. Same ownership as imap_fetch.
+ */
+enum imap_error	 imap_fetch_header(struct imap *, uint32_t uid, char **data,
+		    size_t *len, char **cause);
+
+/*
+ * The server's name for a folder written with '/' between levels (as the
+ * INI does): '/' becomes the server's hierarchy delimiter, learnt once
+ * with LIST "" "". Caller frees.
+ */
+char		*imap_folder_name(struct imap *, const char *configured);
+
+/* Create folder (a server name) unless it exists (LIST first). */
+enum imap_error	 imap_ensure_folder(struct imap *, const char *folder,
+		    char **cause);
+
+/*
+ * Move one message to folder: MOVE where the server has it, else COPY,
+ * \Deleted and UID EXPUNGE (plain EXPUNGE without UIDPLUS).
+ */
+enum imap_error	 imap_move(struct imap *, uint32_t uid, const char *folder,
+		    char **cause);
+
 /* A NOOP, to learn of new mail without IDLE and to keep the line up. */
 enum imap_error	 imap_noop(struct imap *, char **cause);
 
