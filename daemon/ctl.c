@@ -3,6 +3,9 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
+#include <fcntl.h>
+
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -15,6 +18,11 @@
 
 #include "calendar.h"
 #include "config.h"
+#include "engine.h"
+#include "inspect.h"
+#include "mime.h"
+#include "store.h"
+#include "token.h"
 #include "date.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -29,6 +37,9 @@ struct ctl {
 	const char	*now_text;
 	struct config	*cfg;		/* NULL when running on defaults */
 };
+
+/* Exit status an MTA's pipe reads as "try again later" (sysexits.h). */
+#define EX_TEMPFAIL	75
 
 struct ctl_command {
 	const char	*name;
@@ -260,9 +271,290 @@ cmd_workday(struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+
+/* The engine over the configured store, for the commands that ingest. */
+struct ctl_core {
+	struct store	*store;
+	struct calendar	*cal;
+	struct engine	*engine;
+	unsigned char	 key[TOKEN_KEY_LEN];
+	char		*tmpdir;	/* inspect without a database */
+};
+
+static int
+core_open(struct ctl *c, struct ctl_core *core, int scratch)
+{
+	const char	*division;
+	char		*cause = NULL, *db;
+	char		 tmpl[] = "/tmp/rapidreviewctl.XXXXXX";
+
+	memset(core, 0, sizeof *core);
+	if (c->cfg == NULL) {
+		fprintf(stderr, "rapidreviewctl: no configuration: give -c "
+		    "FILE\n");
+		return -1;
+	}
+	if (scratch) {
+		/* inspect stores nothing: a throw-away database. */
+		if (mkdtemp(tmpl) == NULL) {
+			fprintf(stderr, "rapidreviewctl: mkdtemp: %s\n",
+			    strerror(errno));
+			return -1;
+		}
+		core->tmpdir = xstrdup(tmpl);
+		xasprintf(&db, "%s/scratch.db", core->tmpdir);
+		core->store = store_open(db, &cause);
+		free(db);
+	} else
+		core->store = store_open(c->cfg->storage.database, &cause);
+	if (core->store == NULL) {
+		fprintf(stderr, "rapidreviewctl: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	if ((core->cal = ctl_calendar(c, &division)) == NULL)
+		return -1;
+	if (scratch) {
+		char	*kf;
+
+		xasprintf(&kf, "%s/token.key", core->tmpdir);
+		if (token_key_load(kf, core->key, &cause) != 0) {
+			free(kf);
+			fprintf(stderr, "rapidreviewctl: %s\n", cause);
+			free(cause);
+			return -1;
+		}
+		free(kf);
+		/* Tokens are checked against the real key when readable. */
+		if (access(c->cfg->storage.key_file, R_OK) == 0 &&
+		    token_key_load(c->cfg->storage.key_file, core->key,
+		    &cause) != 0) {
+			fprintf(stderr, "rapidreviewctl: %s\n", cause);
+			free(cause);
+			return -1;
+		}
+	} else if (token_key_load(c->cfg->storage.key_file, core->key,
+	    &cause) != 0) {
+		fprintf(stderr, "rapidreviewctl: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	core->engine = engine_new(c->cfg, core->store, core->cal, core->key);
+	return 0;
+}
+
+static void
+core_close(struct ctl_core *core)
+{
+	char	*cmd;
+
+	engine_free(core->engine);
+	calendar_free(core->cal);
+	store_close(core->store);
+	explicit_bzero(core->key, sizeof core->key);
+	if (core->tmpdir != NULL) {
+		xasprintf(&cmd, "rm -rf '%s'", core->tmpdir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "rapidreviewctl: could not remove "
+			    "%s\n", core->tmpdir);
+		free(cmd);
+		free(core->tmpdir);
+	}
+}
+
+static long long
+ctl_now(const struct ctl *c)
+{
+	struct rr_date	d;
+	long long	t;
+	int		minutes, seconds;
+
+	if (c->now_text != NULL &&
+	    date_parse_local(c->now_text, &d, &minutes, &seconds) == 0 &&
+	    date_local_to_time(ctl_zone(c), &d, minutes, seconds, &t) == 0)
+		return t;
+	return (long long)time(NULL);
+}
+
+/* Read all of fd, up to max bytes; -1 when larger or on error. */
+static int
+read_all(int fd, size_t max, char **data, size_t *len)
+{
+	size_t	cap = 65536, got = 0;
+	ssize_t	n;
+	char	*buf = xmalloc(cap + 1);
+
+	for (;;) {
+		if (got == cap) {
+			if (cap >= max) {
+				free(buf);
+				return -1;
+			}
+			cap = cap * 2 > max ? max : cap * 2;
+			buf = xreallocarray(buf, cap + 1, 1);
+		}
+		n = read(fd, buf + got, cap - got);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*data = buf;
+	*len = got;
+	return 0;
+}
+
+static int
+ingest_buffer(struct ctl *c, struct ctl_core *core, const char *mailbox,
+    const char *data, size_t len, const char *label)
+{
+	struct ingest_outcome	 out;
+	struct ingest_key	 k;
+	char			*cause = NULL;
+
+	memset(&k, 0, sizeof k);
+	k.mailbox = mailbox;
+	if (engine_ingest(core->engine, data, len, &k, ctl_now(c), &out,
+	    &cause) != 0) {
+		fprintf(stderr, "rapidreviewctl: %s: %s\n", label, cause);
+		free(cause);
+		return -1;
+	}
+	if (out.result == INGEST_DUPLICATE)
+		printf("%s: already recorded\n", label);
+	else
+		printf("%s: %s%s\n", label, classify_kind_name(out.kind),
+		    out.quarantined ? " (quarantined)" : "");
+	return 0;
+}
+
+static int
+cmd_deliver(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_core	 core;
+	char		*data;
+	size_t		 len;
+	int		 rc;
+
+	if (argc != 1)
+		usage();
+	/* Anything short of "stored" asks the MTA to keep it and retry. */
+	if (core_open(c, &core, 0) != 0) {
+		core_close(&core);
+		return EX_TEMPFAIL;
+	}
+	if (read_all(STDIN_FILENO, (size_t)c->cfg->limits.max_message_size +
+	    65536, &data, &len) != 0) {
+		/* Oversize on stdin: store the head of it as refused. */
+		fprintf(stderr, "rapidreviewctl: deliver: message too large or "
+		    "unreadable\n");
+		core_close(&core);
+		return 1;
+	}
+	rc = ingest_buffer(c, &core, "stdin", data, len, "stdin") == 0 ? 0 :
+	    EX_TEMPFAIL;
+	free(data);
+	core_close(&core);
+	return rc;
+}
+
+static int
+cmd_ingest(struct ctl *c, int argc, char **argv)
+{
+	struct ctl_core	 core;
+	char		*data;
+	size_t		 len;
+	int		 i, fd, rc = 0;
+
+	if (argc < 2)
+		usage();
+	if (core_open(c, &core, 0) != 0) {
+		core_close(&core);
+		return 1;
+	}
+	for (i = 1; i < argc; i++) {
+		if ((fd = open(argv[i], O_RDONLY | O_CLOEXEC)) == -1) {
+			fprintf(stderr, "rapidreviewctl: %s: %s\n", argv[i],
+			    strerror(errno));
+			rc = 1;
+			continue;
+		}
+		if (read_all(fd, (size_t)c->cfg->limits.max_message_size,
+		    &data, &len) != 0) {
+			fprintf(stderr, "rapidreviewctl: %s: too large or "
+			    "unreadable\n", argv[i]);
+			close(fd);
+			rc = 1;
+			continue;
+		}
+		close(fd);
+		if (ingest_buffer(c, &core, "ingest", data, len, argv[i]) != 0)
+			rc = 1;
+		free(data);
+	}
+	core_close(&core);
+	return rc;
+}
+
+static int
+cmd_inspect(struct ctl *c, int argc, char **argv)
+{
+	struct classification	 cls;
+	struct mime_message	*msg = NULL;
+	struct ctl_core		 core;
+	char			*data, *cause = NULL;
+	size_t			 len;
+	int			 fd, rc = 1;
+
+	if (argc != 2)
+		usage();
+	if ((fd = open(argv[1], O_RDONLY | O_CLOEXEC)) == -1) {
+		fprintf(stderr, "rapidreviewctl: %s: %s\n", argv[1],
+		    strerror(errno));
+		return 1;
+	}
+	if (core_open(c, &core, 1) != 0) {
+		close(fd);
+		core_close(&core);
+		return 1;
+	}
+	if (read_all(fd, (size_t)c->cfg->limits.max_message_size, &data,
+	    &len) != 0) {
+		fprintf(stderr, "rapidreviewctl: %s: over max_message_size or "
+		    "unreadable\n", argv[1]);
+		goto out;
+	}
+	if (engine_inspect(core.engine, data, len, &msg, &cls, &cause) != 0) {
+		printf(c->json ? "{ \"kind\": \"refused\", \"reason\": "
+		    "\"%s\" }\n" : "kind:        refused\nreason:      %s\n",
+		    cause);
+		free(cause);
+		rc = 0;
+	} else {
+		inspect_print(stdout, msg, &cls, c->json);
+		classification_clear(&cls);
+		mime_message_free(msg);
+		rc = 0;
+	}
+	free(data);
+out:
+	close(fd);
+	core_close(&core);
+	return rc;
+}
+
 static const struct ctl_command commands[] = {
 	{ "calendar", "[YEAR]", cmd_calendar },
 	{ "workday", "DATE N", cmd_workday },
+	{ "deliver", "< MESSAGE", cmd_deliver },
+	{ "ingest", "FILE...", cmd_ingest },
+	{ "inspect", "FILE.eml", cmd_inspect },
 };
 
 static void
