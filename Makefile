@@ -15,7 +15,7 @@ SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 
 CC	?= cc
-PKGS	= libetpan sqlite3 gnutls json-c
+PKGS	= libetpan sqlite3 gnutls json-c libxml-2.0
 VERSION	= 0.1.0
 
 ifeq ($(SANITIZE),1)
@@ -47,28 +47,36 @@ LDLIBS	+= $(PKG_LIBS) -liniparser
 
 # The core both programs link: everything but the two front doors.
 CORE_SRCS = \
-	daemon/schema.c \
 	daemon/calendar.c \
 	daemon/classify.c \
 	daemon/config.c \
 	daemon/date.c \
+	daemon/engine.c \
+	daemon/html.c \
 	daemon/imap.c \
+	daemon/imapsrc.c \
 	daemon/log.c \
+	daemon/maildir.c \
+	daemon/mime.c \
 	daemon/notify.c \
+	daemon/quote.c \
+	daemon/schema.c \
 	daemon/secret.c \
 	daemon/store.c \
+	daemon/tnef.c \
 	daemon/tls.c \
 	daemon/token.c \
 	daemon/xmalloc.c
 
 DAEMON_SRCS = daemon/main.c daemon/loop.c
-CTL_SRCS = daemon/ctl.c
+CTL_SRCS = daemon/ctl.c daemon/inspect.c
 
 UNIT_TESTS = \
 	test_calendar \
 	test_classify \
 	test_config \
 	test_date \
+	test_mime \
 	test_store \
 	test_token
 
@@ -100,6 +108,24 @@ $(BUILD)/tests/imapcheck: $(BUILD)/tests/tools/imapcheck.o $(CORE_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 tests: all $(TEST_BINS)
+
+# libFuzzer targets over the parsers: tests/fuzz/fuzz_NAME.c, linked with the
+# whole core built by clang with coverage instrumentation.
+FUZZ_CC	?= clang
+FUZZ_BUILD = build-fuzz
+FUZZ_TARGETS = fuzz_mime
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
+	      -fno-omit-frame-pointer $(PKG_CFLAGS)
+
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(CORE_SRCS)
+	@mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
+
+fuzz-run: fuzz
+	sh tests/run-fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 deps:
 	@sh scripts/install-deps
@@ -134,9 +160,10 @@ uninstall:
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
-.PHONY: all tests deps check demo demo-stop install uninstall clean fuzz
+.PHONY: all tests deps check demo demo-stop install uninstall clean fuzz \
+	fuzz-run
 
 -include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/tests/*/*.d)
 .SECONDARY:

@@ -69,6 +69,10 @@ static const char *const bounce_subjects[] = {
 	"message delivery failure",
 	"message not delivered", "nondeliverable mail", "non-deliverable",
 	"mail system error - returned mail", "unzustellbar", "non remis",
+	/* Delay warnings (Exim, Sendmail, Postfix): DSNs that are not failures. */
+	"warning: message", "warning: could not send message",
+	"delayed mail", "delivery delayed", "mail delivery delayed",
+	"delivery status notification",
 	"no se puede entregar", NULL
 };
 
