@@ -49,6 +49,7 @@ LDLIBS	+= $(PKG_LIBS) -liniparser
 CORE_SRCS = \
 	daemon/calendar.c \
 	daemon/classify.c \
+	daemon/compose.c \
 	daemon/config.c \
 	daemon/date.c \
 	daemon/engine.c \
@@ -63,6 +64,7 @@ CORE_SRCS = \
 	daemon/schema.c \
 	daemon/secret.c \
 	daemon/store.c \
+	daemon/template.c \
 	daemon/tnef.c \
 	daemon/tls.c \
 	daemon/token.c \
@@ -74,10 +76,12 @@ CTL_SRCS = daemon/ctl.c daemon/inspect.c
 UNIT_TESTS = \
 	test_calendar \
 	test_classify \
+	test_compose \
 	test_config \
 	test_date \
 	test_mime \
 	test_store \
+	test_template \
 	test_token
 
 CORE_OBJS   = $(CORE_SRCS:%.c=$(BUILD)/%.o)

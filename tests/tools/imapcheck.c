@@ -125,6 +125,7 @@ main(int argc, char **argv)
 	p.implicit_tls = !starttls;
 	if (secret_read(passfile, NULL, &secret, &cause) != 0) {
 		fprintf(stderr, "imapcheck: %s\n", cause);
+		free(cause);
 		return 1;
 	}
 	p.secret = secret;
@@ -133,6 +134,7 @@ main(int argc, char **argv)
 	for (;;) {
 		if ((im = imap_open(&p, &e, &cause)) == NULL) {
 			fprintf(stderr, "imapcheck: %s\n", cause);
+			free(cause);
 			secret_free(secret);
 			return exit_code(e);
 		}
@@ -145,6 +147,7 @@ main(int argc, char **argv)
 		imap_close(im);
 		if (r < 0) {
 			fprintf(stderr, "imapcheck: %s\n", cause);
+			free(cause);
 			secret_free(secret);
 			return 1;
 		}
