@@ -15,7 +15,7 @@ SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 
 CC	?= cc
-PKGS	= libetpan sqlite3 gnutls json-c libxml-2.0
+PKGS	= libetpan sqlite3 gnutls json-c libxml-2.0 libcurl
 VERSION	= 0.1.0
 
 ifeq ($(SANITIZE),1)
@@ -47,26 +47,36 @@ LDLIBS	+= $(PKG_LIBS) -liniparser
 
 # The core both programs link: everything but the two front doors.
 CORE_SRCS = \
+	daemon/alert.c \
 	daemon/calendar.c \
+	daemon/cases.c \
 	daemon/classify.c \
 	daemon/compose.c \
 	daemon/config.c \
 	daemon/date.c \
+	daemon/db.c \
 	daemon/engine.c \
 	daemon/html.c \
 	daemon/imap.c \
 	daemon/imapsrc.c \
 	daemon/log.c \
 	daemon/maildir.c \
+	daemon/mailer.c \
+	daemon/mailnames.c \
 	daemon/mime.c \
 	daemon/notify.c \
+	daemon/outbox.c \
 	daemon/quote.c \
+	daemon/schedule.c \
 	daemon/schema.c \
 	daemon/secret.c \
+	daemon/sendmail.c \
+	daemon/sin.c \
+	daemon/smtp.c \
 	daemon/store.c \
 	daemon/template.c \
-	daemon/tnef.c \
 	daemon/tls.c \
+	daemon/tnef.c \
 	daemon/token.c \
 	daemon/xmalloc.c
 
@@ -79,7 +89,11 @@ UNIT_TESTS = \
 	test_compose \
 	test_config \
 	test_date \
+	test_mailnames \
 	test_mime \
+	test_outbox \
+	test_schedule \
+	test_sin \
 	test_store \
 	test_template \
 	test_token
@@ -87,7 +101,8 @@ UNIT_TESTS = \
 CORE_OBJS   = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS    = $(CTL_SRCS:%.c=$(BUILD)/%.o)
-TEST_BINS   = $(UNIT_TESTS:%=$(BUILD)/tests/%) $(BUILD)/tests/imapcheck
+TEST_BINS   = $(UNIT_TESTS:%=$(BUILD)/tests/%) $(BUILD)/tests/imapcheck \
+	      $(BUILD)/tests/outboxctl
 
 all: $(BUILD)/rapidreviewd $(BUILD)/rapidreviewctl
 
@@ -108,6 +123,11 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(CORE_OBJS)
 
 # A small IMAP client over the daemon's own imap.c and tls.c, for tests.
 $(BUILD)/tests/imapcheck: $(BUILD)/tests/tools/imapcheck.o $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Queue and flush the outbox from the command line, for the SMTP tests.
+$(BUILD)/tests/outboxctl: $(BUILD)/tests/tools/outboxctl.o $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
@@ -145,23 +165,71 @@ demo: deps
 demo-stop:
 	bash scripts/demo stop
 
+# Man pages, units and data; the man pages name DATADIR as installed.
+install uninstall: MANDIR ?= $(PREFIX)/share/man
+install uninstall: UNITS = rapidreviewd.service rapidreviewd@.service
+install uninstall: MANPAGES = man/rapidreviewctl.1 man/rapidreviewd.ini.5 \
+	man/rapidreviewd.8
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) \
-	    $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/examples
+	    $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/examples \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 0755 $(BUILD)/rapidreviewd $(DESTDIR)$(SBINDIR)/rapidreviewd
 	install -m 0755 $(BUILD)/rapidreviewctl $(DESTDIR)$(BINDIR)/rapidreviewctl
 	install -m 0644 config/bank-holidays.json $(DESTDIR)$(DATADIR)/bank-holidays.json
-	install -m 0644 config/rapidreviewd.ini.example \
-	    $(DESTDIR)$(DATADIR)/examples/rapidreviewd.ini.example
-	install -d $(DESTDIR)$(UNITDIR)
-	sed 's#@SBINDIR@#$(SBINDIR)#g' systemd/rapidreviewd.service \
-	    > $(DESTDIR)$(UNITDIR)/rapidreviewd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/rapidreviewd.service
+	@# The example's relative paths point into the source tree: make them
+	@# the installed ones, so that it passes --check-config where it lies.
+	sed -e 's#^\(holidays_file *= *\)[^ ;]*#\1$(DATADIR)/bank-holidays.json#' \
+	    -e 's#^\(directory *= *\)[^ ;]*#\1$(DATADIR)/templates#' \
+	    config/rapidreviewd.ini.example \
+	    > $(DESTDIR)$(DATADIR)/examples/rapidreviewd.ini.example
+	chmod 0644 $(DESTDIR)$(DATADIR)/examples/rapidreviewd.ini.example
+	@# Templates: whatever templates/ holds, folders included.
+	if [ -d templates ]; then \
+	    for d in $$(cd templates && find . -mindepth 1 -type d); do \
+	        install -d $(DESTDIR)$(DATADIR)/templates/$$d || exit 1; \
+	    done; \
+	    for f in $$(cd templates && find . -type f); do \
+	        install -m 0644 templates/$$f \
+	            $(DESTDIR)$(DATADIR)/templates/$$f || exit 1; \
+	    done; \
+	fi
+	for u in $(UNITS); do \
+	    sed 's#@SBINDIR@#$(SBINDIR)#g' systemd/$$u \
+	        > $(DESTDIR)$(UNITDIR)/$$u && \
+	    chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	for m in $(MANPAGES); do \
+	    s=$${m##*.}; \
+	    sed 's#/usr/share/rapidreviewd#$(DATADIR)#g' $$m \
+	        > $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} && \
+	    chmod 0644 $(DESTDIR)$(MANDIR)/man$$s/$${m##*/} || exit 1; \
+	done
 
+# Removes what install put there, and the folders it made under DATADIR
+# when they are left empty.
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/rapidreviewd $(DESTDIR)$(BINDIR)/rapidreviewctl \
-	    $(DESTDIR)$(UNITDIR)/rapidreviewd.service
-	rm -rf $(DESTDIR)$(DATADIR)
+	    $(DESTDIR)$(DATADIR)/bank-holidays.json \
+	    $(DESTDIR)$(DATADIR)/examples/rapidreviewd.ini.example \
+	    $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
+	for m in $(MANPAGES); do \
+	    rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; \
+	done
+	if [ -d templates ]; then \
+	    for f in $$(cd templates && find . -type f); do \
+	        rm -f $(DESTDIR)$(DATADIR)/templates/$$f; \
+	    done; \
+	    for d in $$(cd templates && find . -mindepth 1 -type d | sort -r); do \
+	        rmdir $(DESTDIR)$(DATADIR)/templates/$$d 2>/dev/null || :; \
+	    done; \
+	fi
+	for d in templates examples; do \
+	    rmdir $(DESTDIR)$(DATADIR)/$$d 2>/dev/null || :; \
+	done
+	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || :
 
 clean:
 	rm -rf build build-san build-fuzz

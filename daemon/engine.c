@@ -16,6 +16,7 @@
 #include <sqlite3.h>
 
 #include "calendar.h"
+#include "cases.h"
 #include "classify.h"
 #include "config.h"
 #include "engine.h"
@@ -23,6 +24,11 @@
 #include "mime.h"
 #include "store.h"
 #include "xmalloc.h"
+
+static int	db_link_case(struct engine *, int64_t, const char *, char **);
+static int	act_on(struct engine *, const struct case_env *,
+		    const struct classification *, const struct mime_message *,
+		    int64_t, long long, char **);
 
 struct engine {
 	const struct config	*cfg;
@@ -540,6 +546,7 @@ ingest_classified(struct engine *e, const char *raw, size_t len,
 {
 	struct classify_env	env;
 	struct classification	c;
+	struct case_env		cenv = { e->store, e->cfg, e->cal, e->key };
 	char			action[64];
 	int64_t			row;
 	int			rc = -1;
@@ -569,9 +576,21 @@ ingest_classified(struct engine *e, const char *raw, size_t len,
 			goto out;
 		out->quarantined = 1;
 		break;
+	case KIND_SIN:
+	case KIND_REPLY:
+		switch (act_on(e, &cenv, &c, m, row, now, cause)) {
+		case 0:
+			break;
+		case 1:		/* refused: quarantined instead */
+			out->quarantined = 1;
+			break;
+		default:
+			goto out;
+		}
+		break;
 	default:
-		/* Loops are only recorded; SINs, replies and commands are
-		 * stored here and acted on by their handlers. */
+		/* Loops are only recorded; commands are stored here and
+		 * acted on by their handler. */
 		break;
 	}
 	snprintf(action, sizeof action, "message.%s",
@@ -588,6 +607,79 @@ ingest_classified(struct engine *e, const char *raw, size_t len,
 	rc = 0;
 out:
 	classification_clear(&c);
+	return rc;
+}
+
+/* Tie a stored message to a case found after it was stored. */
+static int
+db_link_case(struct engine *e, int64_t row, const char *ref, char **cause)
+{
+	sqlite3_stmt	*st;
+
+	st = prepare(e, "UPDATE messages SET case_id = (SELECT id FROM cases "
+	    "WHERE ref = ?) WHERE id = ?", cause);
+	if (st == NULL)
+		return -1;
+	bind_text(st, 1, ref);
+	sqlite3_bind_int64(st, 2, row);
+	return step_done(e, st, cause);
+}
+
+/* Run the handler of a SIN or a reply. */
+static int
+handle(struct engine *e, const struct case_env *cenv,
+    const struct classification *c, const struct mime_message *m,
+    int64_t row, long long now, char **cause)
+{
+	char	*ref = NULL;
+	int	 rc;
+
+	if (c->kind == KIND_REPLY)
+		return case_record_reply(cenv, c->case_ref, c->agency, m, row,
+		    now, cause);
+	if (c->case_ref != NULL)
+		return 0;	/* a follow-up to a case's notification */
+	if (case_open_from_sin(cenv, m, row, now, &ref, cause) != 0)
+		return -1;
+	/* The SIN belongs to the case it opened. */
+	rc = ref != NULL ? db_link_case(e, row, ref, cause) : 0;
+	free(ref);
+	return rc;
+}
+
+/*
+ * Act on a SIN or a reply inside a savepoint. When the handler refuses the
+ * input (a CR/LF that would reach a header, a broken template), its
+ * effects are undone and the message is quarantined and alerted instead
+ * of being retried for ever. Returns 0 handled, 1 quarantined, -1 the
+ * store failed.
+ */
+static int
+act_on(struct engine *e, const struct case_env *cenv,
+    const struct classification *c, const struct mime_message *m,
+    int64_t row, long long now, char **cause)
+{
+	char	*why = NULL, *reason;
+	int	 rc;
+
+	if (store_exec(e->store, "SAVEPOINT handler", cause) != 0)
+		return -1;
+	if (handle(e, cenv, c, m, row, now, &why) == 0)
+		return store_exec(e->store, "RELEASE handler", cause) == 0 ?
+		    0 : -1;
+	if (store_exec(e->store, "ROLLBACK TO handler", cause) != 0 ||
+	    store_exec(e->store, "RELEASE handler", cause) != 0) {
+		free(why);
+		return -1;
+	}
+	log_warnx("message %s: could not be acted on: %s", m->message_id !=
+	    NULL ? m->message_id : "(no Message-ID)", why);
+	xasprintf(&reason, "could not be acted on: %s", why);
+	free(why);
+	rc = quarantine_insert(e, row, reason, now, cause) == 0 &&
+	    alert_insert(e, "refused", c->case_ref, row, reason, now,
+	    cause) == 0 ? 1 : -1;
+	free(reason);
 	return rc;
 }
 

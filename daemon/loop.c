@@ -16,14 +16,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alert.h"
 #include "calendar.h"
+#include "cases.h"
 #include "config.h"
 #include "engine.h"
 #include "imap.h"
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "outbox.h"
 #include "secret.h"
+#include "sendmail.h"
+#include "smtp.h"
 #include "source.h"
 #include "store.h"
 #include "token.h"
@@ -32,6 +37,9 @@
 #define BACKOFF_MIN	1		/* seconds */
 #define BACKOFF_MAX	300		/* SPEC: capped at 5 minutes */
 #define IDLE_REARM	(20 * 60)	/* under RFC 2177's 29 and NATs' 25 */
+
+struct daemon;
+static void	sink_close(struct daemon *);
 
 struct daemon {
 	struct config		*cfg;
@@ -52,7 +60,12 @@ struct daemon {
 	uint64_t		 next_watchdog;
 	uint64_t		 next_connect;
 	uint64_t		 next_rearm;	/* IDLE re-arm or next poll */
+	struct mail_sink	*sink;		/* SMTP or sendmail */
+	int			 sink_sendmail;	/* which, for freeing */
+	uint64_t		 next_due;	/* tick and outbox */
 };
+
+#define DUE_INTERVAL	60	/* seconds between ticks at the most */
 
 static uint64_t
 mono_ms(void)
@@ -132,9 +145,11 @@ mailbox_scan(struct daemon *d)
 
 	e = imapsrc_scan(d->imap, d->engine, d->cfg, wall_now(d), &handled,
 	    &cause);
-	if (handled > 0)
+	if (handled > 0) {
 		log_info("mailbox: %zu new message%s handled", handled,
 		    handled == 1 ? "" : "s");
+		d->next_due = 0;	/* acknowledgements go out now */
+	}
 	if (e == IMAP_OK)
 		return 0;
 	if (e == IMAP_ENO) {
@@ -253,9 +268,11 @@ maildir_run(struct daemon *d)
 	if (n < 0) {
 		log_warnx("maildir: %s", cause);
 		free(cause);
-	} else if (n > 0)
+	} else if (n > 0) {
 		log_info("maildir: %d new message%s handled", n,
 		    n == 1 ? "" : "s");
+		d->next_due = 0;
+	}
 	d->next_maildir = mono_ms() + d->cfg->mailbox.poll_seconds * 1000ULL;
 }
 
@@ -380,6 +397,7 @@ reload(struct daemon *d)
 		d->backoff = BACKOFF_MIN;
 	}
 	engine_set_config(d->engine, next, cal);
+	sink_close(d);		/* made again with the new [smtp] */
 	calendar_free(d->cal);
 	d->cal = cal;
 	config_free(d->cfg);
@@ -413,6 +431,81 @@ read_signals(struct daemon *d)
 			d->quit = 1;
 			break;
 		}
+	}
+}
+
+/* The sink for the configured transport; NULL when it cannot be made. */
+static void
+sink_open(struct daemon *d)
+{
+	char	*cause = NULL;
+
+	d->sink_sendmail = d->cfg->smtp.kind == SMTP_SENDMAIL;
+	if (d->sink_sendmail)
+		d->sink = sendmail_sink_new(d->cfg, &cause);
+	else
+		d->sink = smtp_sink_new(d->cfg, &cause);
+	if (d->sink == NULL) {
+		log_warnx("outbox: %s; mail stays queued", cause);
+		free(cause);
+	}
+}
+
+static void
+sink_close(struct daemon *d)
+{
+	if (d->sink == NULL)
+		return;
+	if (d->sink_sendmail)
+		sendmail_sink_free(d->sink);
+	else
+		smtp_sink_free(d->sink);
+	d->sink = NULL;
+}
+
+/*
+ * What is due at now: reminders, escalations and the digest, alerts as
+ * mail, then the outbox. Each step commits on its own; a failure is logged
+ * and retried at the next run, never lost.
+ */
+static void
+run_due(struct daemon *d)
+{
+	struct case_env	 e = { d->store, d->cfg, d->cal, d->key };
+	size_t		 n = 0;
+	long long	 now = wall_now(d);
+	char		*cause = NULL;
+
+	if (case_tick(&e, now, &n, &cause) != 0) {
+		log_warnx("tick: %s", cause);
+		free(cause);
+		cause = NULL;
+	} else if (n > 0)
+		log_info("tick: %zu message%s queued", n, n == 1 ? "" : "s");
+	if (alert_mail_pending(d->store, d->cfg, now, &n, &cause) != 0) {
+		log_warnx("alerts: %s", cause);
+		free(cause);
+		cause = NULL;
+	} else if (n > 0)
+		log_info("alerts: %zu queued for the business manager", n);
+	if (d->sink == NULL)
+		sink_open(d);
+	if (d->sink != NULL) {
+		if (outbox_flush(d->store, d->sink, now, 200, &n, &cause) !=
+		    0) {
+			log_warnx("outbox: %s", cause);
+			free(cause);
+		} else if (n > 0)
+			log_info("outbox: %zu message%s sent", n,
+			    n == 1 ? "" : "s");
+	}
+	d->next_due = mono_ms() + DUE_INTERVAL * 1000ULL;
+	if (d->opt.now == 0) {
+		long long next = outbox_next_due(d->store);
+
+		if (next > 0 && next - now < DUE_INTERVAL)
+			d->next_due = mono_ms() +
+			    (uint64_t)(next > now ? next - now : 1) * 1000ULL;
 	}
 }
 
@@ -477,6 +570,7 @@ loop_body(struct daemon *d)
 		timeout = timeout_until(now, d->next_rearm, timeout);
 	if (!is_imap)
 		timeout = timeout_until(now, d->next_maildir, timeout);
+	timeout = timeout_until(now, d->next_due, timeout);
 
 	if (poll(pfd, n, timeout) == -1 && errno != EINTR)
 		fatal("poll");
@@ -495,6 +589,8 @@ loop_body(struct daemon *d)
 	now = mono_ms();
 	if (!is_imap && now >= d->next_maildir)
 		maildir_run(d);
+	if (now >= d->next_due)
+		run_due(d);
 	if (d->imap != NULL && now >= d->next_rearm)
 		mailbox_wake(d, 0);
 	if (d->watchdog_ms != 0 && now >= d->next_watchdog) {
@@ -519,11 +615,13 @@ run_once(struct daemon *d)
 			free(cause);
 			return 1;
 		}
+		run_due(d);
 		return 0;
 	}
 	if (mailbox_connect(d) != 0)
 		return 1;
 	mailbox_disconnect(d);
+	run_due(d);
 	return 0;
 }
 
@@ -542,6 +640,12 @@ loop_run(struct config *cfg, const struct loop_options *opt)
 	d.backoff = BACKOFF_MIN;
 	d.sigfd = signals_setup();
 	umask(077);
+	if (smtp_global_init(&cause) != 0) {
+		log_err("smtp: %s", cause);
+		free(cause);
+		config_free(cfg);
+		return 1;
+	}
 
 	if ((d.store = store_open(cfg->storage.database, &cause)) == NULL) {
 		log_err("store: %s", cause);
@@ -593,6 +697,8 @@ loop_run(struct config *cfg, const struct loop_options *opt)
 out:
 	mailbox_disconnect(&d);
 	engine_free(d.engine);
+	sink_close(&d);
+	smtp_global_cleanup();
 	explicit_bzero(d.key, sizeof d.key);
 	if (d.inotify_fd != -1)
 		close(d.inotify_fd);

@@ -11,10 +11,12 @@
 #include "config.h"
 #include "date.h"
 #include "log.h"
+#include "mailnames.h"
 #include "loop.h"
 #include "xmalloc.h"
 
 #define DEFAULT_CONFIG	"/etc/rapidreviewd/rapidreviewd.ini"
+#define TEMPLATE_OVERRIDES	"/etc/rapidreviewd/templates"
 
 static void
 usage(void)
@@ -34,8 +36,19 @@ check_beyond_ini(const struct config *cfg, struct config_diag *diag,
 {
 	struct calendar	*cal;
 	struct rr_date	 today;
-	char		*cause = NULL;
+	char		*cause = NULL, **problems = NULL;
+	size_t		 n = 0, i;
 	int		 minutes, y;
+
+	/* Every template must parse and use only the names its mail has. */
+	mail_check_templates(cfg->templates.directory, TEMPLATE_OVERRIDES,
+	    &problems, &n);
+	for (i = 0; i < n; i++) {
+		config_diag_add(diag, 0, cfg->path, 0, "templates: %s",
+		    problems[i]);
+		free(problems[i]);
+	}
+	free(problems);
 
 	if ((cal = config_calendar(cfg, &cause)) == NULL) {
 		config_diag_add(diag, 0, cfg->path, 0, "holidays: %s", cause);

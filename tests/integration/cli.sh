@@ -14,6 +14,8 @@ step "an unknown key, a bad number and a missing required key: all three"
 sed -e 's/^business_manager = .*//' \
     -e 's/^poll_seconds = 60 .*/poll_seconds = sixty/' \
     -e 's/^idle = yes/idle = yes\nidle_seconds = 30/' \
+    -e "s|^directory = .*|directory = $RR_SRC/templates|" \
+    -e "s|^holidays_file = .*|holidays_file = $RR_SRC/config/bank-holidays.json|" \
     "$RR_SRC/config/rapidreviewd.ini.example" >"$T/bad.ini"
 rc=0
 "$RRD" --check-config -c "$T/bad.ini" >"$T/out" 2>&1 || rc=$?
@@ -61,6 +63,19 @@ grep -q "plaintext IMAP to mail.example.org, which is not loopback: TLS is requi
 grep -q "plaintext SMTP to smtp.office365.com" "$T/out" ||
     { cat "$T/out"; fail "no clear line for plaintext SMTP"; }
 grep -q "logged in\|connect" "$T/out" && fail "the daemon tried to connect"
+
+step "a template with an unknown name fails --check-config with its line"
+mkdir -p "$T/templates"
+cp "$RR_SRC"/templates/* "$T/templates/"
+printf 'Dear {{agency_nmae}},\n' >>"$T/templates/reminder.txt"
+sed -e "s|^directory = .*|directory = $T/templates|" \
+    -e "s|^holidays_file = .*|holidays_file = $RR_SRC/config/bank-holidays.json|" \
+    "$RR_SRC/config/rapidreviewd.ini.example" >"$T/tmpl.ini"
+rc=0
+"$RRD" --check-config -c "$T/tmpl.ini" >"$T/out" 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "an unknown template name passed --check-config"
+grep -q "$T/templates/reminder.txt:$(wc -l <"$T/templates/reminder.txt"): unknown name \"agency_nmae\"" "$T/out" ||
+    { cat "$T/out"; fail "the unknown template name is not reported with its line"; }
 
 step "rapidreviewctl workday: the SPEC's worked examples"
 check_workday() {

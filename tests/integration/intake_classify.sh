@@ -31,6 +31,8 @@ password_file = $T/secret
 url = smtp://localhost:2525
 [storage]
 database = $T/state/rr.db
+[templates]
+directory = $RR_SRC/templates
 [calendar]
 holidays_file = $RR_SRC/config/bank-holidays.json
 [security]
@@ -117,7 +119,6 @@ db() { sqlite3 -cmd '.timeout 5000' "$T/state/rr.db" "$@"; }
 db "INSERT INTO cases (ref, year, seq, state, day0, day0_basis, created_at, updated_at) VALUES ('RR-2024-001', 2024, 1, 'awaiting_returns', '2024-07-08', 'notified', 0, 0);" 2>"$T/err" ||
     { cat "$T/err"; db ".schema cases" | head -40; fail "cannot make a test case"; }
 db "INSERT INTO requests (case_id, agency, state, origin, due_date, created_at) SELECT id, 'police', 'requested', 'always', '2024-07-15', 0 FROM cases WHERE ref = 'RR-2024-001';"
-state_before=$(db "SELECT state FROM cases WHERE ref = 'RR-2024-001'")
 
 mail() { # FILE FROM SUBJECT [EXTRA-HEADERS] [TO]
 	{
@@ -162,6 +163,8 @@ ingest "$T/genuine.eml" | grep -q "reply$" || fail "a genuine reply was not take
 sed -i 's/^require_authentication = yes/require_authentication = no/' "$T/rr.ini"
 
 step "out-of-office replies and bounces never change the case"
+state_before=$(db "SELECT state FROM cases WHERE ref = 'RR-2024-001'")
+notes_before=$(db "SELECT count(*) FROM notes WHERE kind = 'reply'")
 mail "$T/ooo.eml" pvp@northshire.police.uk "Automatic reply: [RR-2024-001] Information request" \
     "$(printf 'Auto-Submitted: auto-replied\r\n')"
 ingest "$T/ooo.eml" | grep -q "auto$" || fail "the out-of-office reply was not automatic"
@@ -174,7 +177,8 @@ done
     fail "automatic mail changed the case"
 [ "$(db "SELECT count(*) FROM messages WHERE kind IN ('auto', 'bounce') AND case_id IS NOT NULL AND kind = 'bounce'")" = 0 ] ||
     fail "a bounce was tied to a case"
-[ "$(db "SELECT count(*) FROM returns")" = 0 ] || fail "automatic mail made a return"
+[ "$(db "SELECT count(*) FROM notes WHERE kind = 'reply'")" = "$notes_before" ] ||
+    fail "automatic mail was taken as a reply"
 
 step "the same message twice is recorded once"
 m0=$(db "SELECT count(*) FROM messages")
