@@ -81,7 +81,7 @@ CORE_SRCS = \
 	daemon/xmalloc.c
 
 DAEMON_SRCS = daemon/main.c daemon/loop.c
-CTL_SRCS = daemon/ctl.c daemon/inspect.c
+CTL_SRCS = daemon/ctl.c daemon/inspect.c daemon/report.c
 
 UNIT_TESTS = \
 	test_calendar \
@@ -105,6 +105,13 @@ TEST_BINS   = $(UNIT_TESTS:%=$(BUILD)/tests/%) $(BUILD)/tests/imapcheck \
 	      $(BUILD)/tests/outboxctl
 
 all: $(BUILD)/rapidreviewd $(BUILD)/rapidreviewctl
+
+# The default data path is compiled in: rebuild what uses it when it changes.
+$(BUILD)/.datadir: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(DATADIR)' | cmp -s - $@ 2>/dev/null || echo '$(DATADIR)' > $@
+$(BUILD)/daemon/config.o $(BUILD)/daemon/ctl.o: $(BUILD)/.datadir
+FORCE:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -234,7 +241,7 @@ uninstall:
 clean:
 	rm -rf build build-san build-fuzz
 
-.PHONY: all tests deps check demo demo-stop install uninstall clean fuzz \
+.PHONY: all tests deps check demo demo-stop install uninstall clean fuzz FORCE \
 	fuzz-run
 
 -include $(wildcard $(BUILD)/daemon/*.d $(BUILD)/tests/*/*.d)
