@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "inspect.h"
 #include "mime.h"
+#include "report.h"
 #include "store.h"
 #include "token.h"
 #include "date.h"
@@ -549,7 +550,115 @@ out:
 	return rc;
 }
 
+/* The store and calendar for the read commands; today in local time. */
+static int
+read_open(struct ctl *c, struct store **st, struct calendar **cal,
+    long *today)
+{
+	struct rr_date	 d;
+	const char	*division;
+	char		*cause = NULL;
+
+	*st = NULL;
+	*cal = NULL;
+	if (c->cfg == NULL) {
+		fprintf(stderr, "rapidreviewctl: no configuration: give -c "
+		    "FILE\n");
+		return -1;
+	}
+	if ((*st = store_open(c->cfg->storage.database, &cause)) == NULL) {
+		fprintf(stderr, "rapidreviewctl: %s\n", cause);
+		free(cause);
+		return -1;
+	}
+	if ((*cal = ctl_calendar(c, &division)) == NULL ||
+	    ctl_today(c, &d) != 0) {
+		store_close(*st);
+		calendar_free(*cal);
+		return -1;
+	}
+	*today = date_to_days(&d);
+	return 0;
+}
+
+/* One read command: open, report, close; the exit status. */
+static int
+read_report(struct ctl *c, const char *what, const char *ref, int flag)
+{
+	struct calendar	*cal;
+	struct store	*st;
+	long		 today;
+	char		*cause = NULL;
+	int		 r;
+
+	if (read_open(c, &st, &cal, &today) != 0)
+		return 1;
+	if (strcmp(what, "cases") == 0)
+		r = report_cases(stdout, st, cal, today, flag, c->json, &cause);
+	else if (strcmp(what, "show") == 0)
+		r = report_show(stdout, st, cal, ref, today, c->json, &cause);
+	else if (strcmp(what, "outbox") == 0)
+		r = report_outbox(stdout, st, flag, c->json, &cause);
+	else if (strcmp(what, "audit") == 0)
+		r = report_audit(stdout, st, ref, c->json, &cause);
+	else
+		r = report_quarantine(stdout, st, c->json, &cause);
+	if (r < 0) {
+		fprintf(stderr, "rapidreviewctl: %s: %s\n", what, cause);
+		free(cause);
+	} else if (r == 1)
+		fprintf(stderr, "rapidreviewctl: no case %s\n", ref);
+	calendar_free(cal);
+	store_close(st);
+	return r == 0 ? 0 : 1;
+}
+
+static int
+cmd_cases(struct ctl *c, int argc, char **argv)
+{
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--all") != 0))
+		usage();
+	return read_report(c, "cases", NULL, argc == 2);
+}
+
+static int
+cmd_show(struct ctl *c, int argc, char **argv)
+{
+	if (argc != 2)
+		usage();
+	return read_report(c, "show", argv[1], 0);
+}
+
+static int
+cmd_outbox(struct ctl *c, int argc, char **argv)
+{
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--pending") != 0))
+		usage();
+	return read_report(c, "outbox", NULL, argc == 2);
+}
+
+static int
+cmd_audit(struct ctl *c, int argc, char **argv)
+{
+	if (argc != 2)
+		usage();
+	return read_report(c, "audit", argv[1], 0);
+}
+
+static int
+cmd_quarantine(struct ctl *c, int argc, char **argv)
+{
+	if (argc != 1)
+		usage();
+	return read_report(c, "quarantine", NULL, 0);
+}
+
 static const struct ctl_command commands[] = {
+	{ "cases", "[--all]", cmd_cases },
+	{ "show", "REF", cmd_show },
+	{ "outbox", "[--pending]", cmd_outbox },
+	{ "audit", "REF", cmd_audit },
+	{ "quarantine", "", cmd_quarantine },
 	{ "calendar", "[YEAR]", cmd_calendar },
 	{ "workday", "DATE N", cmd_workday },
 	{ "deliver", "< MESSAGE", cmd_deliver },
@@ -579,6 +688,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct rr_date	today;
 	struct ctl	c;
 	size_t		i;
 	int		ch, rc;
@@ -611,7 +721,12 @@ main(int argc, char **argv)
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;
 		if (ctl_load_config(&c) != 0)
-			return 1;
+			/* An MTA's pipe must keep the mail and try again. */
+			return commands[i].fn == cmd_deliver ? EX_TEMPFAIL : 1;
+		if (c.now_text != NULL && ctl_today(&c, &today) != 0) {
+			config_free(c.cfg);
+			return 2;
+		}
 		rc = commands[i].fn(&c, argc, argv);
 		config_free(c.cfg);
 		return rc;

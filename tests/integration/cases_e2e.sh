@@ -223,6 +223,50 @@ settle
 [ "$(dump csc@northshire-cc.gov.uk | python3 -c 'import json,sys; print(sum("RR-2024-002" in m["subject"] for m in json.load(sys.stdin)))')" = 2 ] ||
     fail "csc did not get exactly its request and one reminder for RR-2024-002"
 
+step "rapidreviewctl cases, show, outbox and audit, as tables and --json"
+ctl() { "$RRCTL" -c "$T/rr.ini" --now 2024-07-16T12:00 "$@"; }
+ctl cases >"$T/cases.txt" || fail "cases failed"
+grep -q "^RR-2024-001	awaiting_returns	2024-07-08	6	2024-07-15	2	4	" "$T/cases.txt" ||
+    { cat "$T/cases.txt"; fail "cases table wrong"; }
+ctl --json cases | python3 -c '
+import json, sys
+c = {x["ref"]: x for x in json.load(sys.stdin)}
+a = c["RR-2024-001"]
+assert a["day_n"] == 6 and a["returns_in"] == 2 and a["requests"] == 4, a
+assert c["RR-2024-002"]["day0"] == "2024-08-16"
+' || fail "cases --json wrong"
+ctl --json show RR-2024-001 | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+assert s["case"]["ref"] == "RR-2024-001" and s["case"]["panel_ref"] == "SIN-2024-12345"
+assert s["children"][0]["identifier"] == "Child J"
+r = {x["agency"]: x for x in s["requests"]}
+assert r["police"]["state"] == "returned" and r["csc"]["state"] == "overdue", r
+assert r["csc"]["escalated_at"] is not None
+m = {x["kind"]: x["due_date"] for x in s["milestones"]}
+assert m["panel_submission"] == "2024-07-29" and m["returns_due"] == "2024-07-15", m
+assert s["messages"] > 5
+' || fail "show --json wrong"
+ctl show RR-2024-001 | grep -q "^state *awaiting_returns" || fail "show table wrong"
+rc=0; ctl show RR-2099-001 >/dev/null 2>&1 || rc=$?
+[ "$rc" = 1 ] || fail "show of an unknown case should exit 1"
+ctl --json outbox | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert rows and all(r["state"] == "sent" for r in rows), [r for r in rows if r["state"] != "sent"]
+assert {"request", "reminder", "escalation", "sin-ack"} <= {r["template"] for r in rows}
+' || fail "outbox --json wrong"
+[ "$(ctl --json outbox --pending)" = "[
+]" ] || [ "$(ctl --json outbox --pending | tr -d ' 
+')" = "[]" ] ||
+    fail "outbox --pending is not empty"
+ctl --json audit RR-2024-001 | python3 -c '
+import json, sys
+actions = [r["action"] for r in json.load(sys.stdin)]
+assert actions[0] == "message.sin" or "case.open" in actions, actions
+assert "case.open" in actions and actions.count("return.received") == 2, actions
+' || fail "audit --json wrong"
+
 step "header injection: CR/LF in an agency address is refused, nothing sent"
 cp "$T/rr.ini" "$T/inject.ini"
 printf '[agency.probation]\nname = Probation\nto = pp@northshire.gov.uk\rBcc: evil@example.org\nallow = *@northshire.gov.uk\n' >>"$T/inject.ini"
