@@ -533,16 +533,19 @@ loop_body(struct daemon *d)
 	int		timeout, is_imap;
 
 	is_imap = d->cfg->mailbox.kind != MAILBOX_MAILDIR;
-	now = mono_ms();
-	if (is_imap && d->imap == NULL && now >= d->next_connect &&
-	    mailbox_connect(d) == 0)
-		mailbox_wait(d);
 	if (!d->ready) {
-		/* Ready after the first attempt, whatever its outcome. */
+		/*
+		 * Ready once local start-up is done: the network may be down
+		 * at boot, and a backlog in the mailbox may take a while.
+		 */
 		notify_send("READY=1");
 		d->ready = 1;
 		log_info("ready");
 	}
+	now = mono_ms();
+	if (is_imap && d->imap == NULL && now >= d->next_connect &&
+	    mailbox_connect(d) == 0)
+		mailbox_wait(d);
 	if (d->idling && imap_idle_pending(d->imap)) {
 		mailbox_wake(d, 1);
 		return;
