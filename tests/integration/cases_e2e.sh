@@ -223,6 +223,16 @@ settle
 [ "$(dump csc@northshire-cc.gov.uk | python3 -c 'import json,sys; print(sum("RR-2024-002" in m["subject"] for m in json.load(sys.stdin)))')" = 2 ] ||
     fail "csc did not get exactly its request and one reminder for RR-2024-002"
 
+step "the business manager has the daily digest"
+settle
+dump "$MANAGER" | python3 -c '
+import json, sys
+msgs = json.load(sys.stdin)
+d = [m for m in msgs if "daily summary" in m["subject"]]
+assert d, [m["subject"] for m in msgs]
+assert "RR-2024-001" in d[-1]["body"], d[-1]["body"]
+' || fail "no digest for the business manager"
+
 step "rapidreviewctl cases, show, outbox and audit, as tables and --json"
 ctl() { "$RRCTL" -c "$T/rr.ini" --now 2024-07-16T12:00 "$@"; }
 ctl cases >"$T/cases.txt" || fail "cases failed"
@@ -299,6 +309,20 @@ m0=$(total)
 send_mail "$NOTIFIER" "$PARTNERSHIP" "$T/sin3.eml"
 sleep 1
 "$RRD" --once --now 2024-08-22T09:00 -c "$T/ident.ini" >>"$T/daemon.log" 2>&1 || true
+step "a message the daemon cannot act on is quarantined and alerted"
+printf 'From: stranger@example.com\r\nTo: %s\r\nSubject: RE: [RR-2024-001] Information request\r\nMessage-ID: <stranger.%s@example.com>\r\n\r\nhello\r\n' \
+    "$PARTNERSHIP" "$$" >"$T/stranger.eml"
+send_mail stranger@example.com "$PARTNERSHIP" "$T/stranger.eml"
+sleep 1
+once 2024-08-22T09:30
+settle
+dump "$MANAGER" | python3 -c '
+import json, sys
+msgs = json.load(sys.stdin)
+a = [m for m in msgs if "Rapid Review alert" in m["subject"]]
+assert any("quarantined" in m["subject"] or "quarantined" in m["body"] for m in a), [m["subject"] for m in msgs]
+' || fail "the business manager was not alerted"
+
 # A bare CR in a body line is a line break to the MIME reader, so the
 # "Bcc:" becomes a line of its own: the identifier stays "Child Z" and no
 # header is ever built from the injected text.
