@@ -18,6 +18,8 @@ prepare_bind(struct store *st, char **cause, const char *sql,
 	sqlite3		*db = store_db(st);
 	struct rr_date	 d;
 	const char	*t;
+	const void	*blob;
+	size_t		 blen;
 	char		 buf[11];
 	long		 day;
 	int		 i;
@@ -38,6 +40,15 @@ prepare_bind(struct store *st, char **cause, const char *sql,
 			break;
 		case 'l':
 			sqlite3_bind_int64(s, i, va_arg(ap, long long));
+			break;
+		case 'b':
+			blob = va_arg(ap, const void *);
+			blen = va_arg(ap, size_t);
+			if (blob == NULL)
+				sqlite3_bind_null(s, i);
+			else
+				sqlite3_bind_blob64(s, i, blob, blen,
+				    SQLITE_TRANSIENT);
 			break;
 		case 'i':
 			sqlite3_bind_int(s, i, va_arg(ap, int));

@@ -19,6 +19,7 @@
 #include "cases.h"
 #include "classify.h"
 #include "config.h"
+#include "db.h"
 #include "engine.h"
 #include "log.h"
 #include "mime.h"
@@ -80,44 +81,6 @@ engine_free(struct engine *e)
 	free(e);
 }
 
-/* --- small SQL helpers; each sets *cause from SQLite on failure --- */
-
-static sqlite3_stmt *
-prepare(struct engine *e, const char *sql, char **cause)
-{
-	sqlite3_stmt	*st = NULL;
-	sqlite3		*db = store_db(e->store);
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		xasprintf(cause, "prepare: %s", sqlite3_errmsg(db));
-		return NULL;
-	}
-	return st;
-}
-
-static int
-step_done(struct engine *e, sqlite3_stmt *st, char **cause)
-{
-	int	rc = sqlite3_step(st);
-
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		xasprintf(cause, "%s", sqlite3_errmsg(store_db(e->store)));
-		sqlite3_finalize(st);
-		return -1;
-	}
-	sqlite3_finalize(st);
-	return 0;
-}
-
-static void
-bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-	if (s == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-}
-
 static void
 sha256_hex(const void *data, size_t len, char out[65])
 {
@@ -134,19 +97,16 @@ sha256_hex(const void *data, size_t len, char out[65])
 static int
 lookup_exists(struct engine *e, const char *sql, const char *arg)
 {
-	sqlite3_stmt	*st;
+	long long	 one;
 	char		*cause = NULL;
-	int		 found;
+	int		 r;
 
-	if ((st = prepare(e, sql, &cause)) == NULL) {
+	if ((r = db_get_int64(e->store, &one, &cause, sql, "t", arg)) < 0) {
 		log_warnx("engine: %s", cause);
 		free(cause);
 		return 0;
 	}
-	bind_text(st, 1, arg);
-	found = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return found;
+	return r;
 }
 
 static int
@@ -170,15 +130,14 @@ cb_thread_of(void *arg, const char *msgid, char **ref, char **agency)
 	char		*cause = NULL;
 	int		 found = 0;
 
-	st = prepare(e, "SELECT c.ref, m.agency FROM messages m JOIN cases c "
-	    "ON c.id = m.case_id WHERE m.direction = 'out' AND m.msgid = ?",
-	    &cause);
+	st = db_query(e->store, &cause, "SELECT c.ref, m.agency FROM messages "
+	    "m JOIN cases c ON c.id = m.case_id WHERE m.direction = 'out' AND "
+	    "m.msgid = ?", "t", msgid);
 	if (st == NULL) {
 		log_warnx("engine: %s", cause);
 		free(cause);
 		return 0;
 	}
-	bind_text(st, 1, msgid);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*ref = xstrdup((const char *)sqlite3_column_text(st, 0));
 		*agency = sqlite3_column_type(st, 1) == SQLITE_NULL ? NULL :
@@ -203,25 +162,16 @@ classify_env_init(struct engine *e, struct classify_env *env)
 
 /* --- ledger --- */
 
-/* Bind the key: IMAP by UID, other sources by name. */
+/*
+ * The ledger's key: IMAP by (uidvalidity, uid), the other sources by
+ * name. Parameters: ?1 mailbox, ?2 name, ?3 uidvalidity, ?4 uid.
+ */
 static const char *
 ledger_where(const struct ingest_key *k)
 {
 	if (k->name != NULL)
 		return "mailbox = ?1 AND name = ?2";
 	return "mailbox = ?1 AND uidvalidity = ?3 AND uid = ?4";
-}
-
-static void
-ledger_bind(sqlite3_stmt *st, const struct ingest_key *k)
-{
-	bind_text(st, 1, k->mailbox);
-	if (k->name != NULL)
-		bind_text(st, 2, k->name);
-	else {
-		sqlite3_bind_int64(st, 3, k->uidvalidity);
-		sqlite3_bind_int64(st, 4, k->uid);
-	}
 }
 
 int
@@ -238,42 +188,37 @@ engine_ledger_seen(struct engine *e, const struct ingest_key *k, int *moved,
 	xasprintf(&sql, "SELECT l.moved_at IS NOT NULL, q.id IS NOT NULL "
 	    "FROM mailbox_ledger l LEFT JOIN quarantine q ON "
 	    "q.message_id = l.message_id WHERE %s", ledger_where(k));
-	st = prepare(e, sql, cause);
+	st = db_query(e->store, cause, sql, "ttll", k->mailbox, k->name,
+	    (long long)k->uidvalidity, (long long)k->uid);
 	free(sql);
 	if (st == NULL)
 		return -1;
-	ledger_bind(st, k);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*moved = sqlite3_column_int(st, 0);
 		*quarantined = sqlite3_column_int(st, 1);
-		sqlite3_finalize(st);
-		return 1;
 	}
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		xasprintf(cause, "%s", sqlite3_errmsg(store_db(e->store)));
 		return -1;
 	}
-	return 0;
+	return rc == SQLITE_ROW;
 }
 
 int
 engine_ledger_moved(struct engine *e, const struct ingest_key *k,
     long long now, char **cause)
 {
-	sqlite3_stmt	*st;
-	char		*sql;
+	char	*sql;
+	int	 rc;
 
 	xasprintf(&sql, "UPDATE mailbox_ledger SET moved_at = ?5 WHERE %s",
 	    ledger_where(k));
-	st = prepare(e, sql, cause);
+	rc = db_exec(e->store, cause, sql, "ttlll", k->mailbox, k->name,
+	    (long long)k->uidvalidity, (long long)k->uid, now);
 	free(sql);
-	if (st == NULL)
-		return -1;
-	ledger_bind(st, k);
-	sqlite3_bind_int64(st, 5, now);
-	return step_done(e, st, cause);
+	return rc;
 }
 
 static int
@@ -281,27 +226,16 @@ ledger_insert(struct engine *e, const struct ingest_key *k, const char *msgid,
     const char *sha, int64_t message_row, const char *state,
     const char *detail, long long now, char **cause)
 {
-	sqlite3_stmt	*st;
+	int	imap = k->name == NULL && k->uid != 0;
 
-	st = prepare(e, "INSERT INTO mailbox_ledger (mailbox, uidvalidity, uid, "
-	    "name, msgid, sha256, message_id, state, detail, processed_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", cause);
-	if (st == NULL)
-		return -1;
-	bind_text(st, 1, k->mailbox);
-	if (k->name == NULL && k->uid != 0) {
-		sqlite3_bind_int64(st, 2, k->uidvalidity);
-		sqlite3_bind_int64(st, 3, k->uid);
-	}
-	bind_text(st, 4, k->name);
-	bind_text(st, 5, msgid);
-	bind_text(st, 6, sha);
-	if (message_row > 0)
-		sqlite3_bind_int64(st, 7, message_row);
-	bind_text(st, 8, state);
-	bind_text(st, 9, detail);
-	sqlite3_bind_int64(st, 10, now);
-	return step_done(e, st, cause);
+	/* NULL where a field does not apply: uid for files, row for none. */
+	return db_exec(e->store, cause, "INSERT INTO mailbox_ledger (mailbox, "
+	    "uidvalidity, uid, name, msgid, sha256, message_id, state, detail, "
+	    "processed_at) VALUES (?, CASE WHEN ? THEN ? END, CASE WHEN ? THEN "
+	    "? END, ?, ?, ?, nullif(?, 0), ?, ?, ?)", "tililtttlttl",
+	    k->mailbox, imap, (long long)k->uidvalidity, imap,
+	    (long long)k->uid, k->name, msgid, sha, (long long)message_row,
+	    state, detail, now);
 }
 
 /* --- effects --- */
@@ -310,35 +244,18 @@ static int
 alert_insert(struct engine *e, const char *kind, const char *case_ref,
     int64_t message_row, const char *detail, long long now, char **cause)
 {
-	sqlite3_stmt	*st;
-
-	st = prepare(e, "INSERT INTO alerts (kind, case_ref, message_id, "
-	    "detail, created_at) VALUES (?, ?, ?, ?, ?)", cause);
-	if (st == NULL)
-		return -1;
-	bind_text(st, 1, kind);
-	bind_text(st, 2, case_ref);
-	if (message_row > 0)
-		sqlite3_bind_int64(st, 3, message_row);
-	bind_text(st, 4, detail);
-	sqlite3_bind_int64(st, 5, now);
-	return step_done(e, st, cause);
+	return db_exec(e->store, cause, "INSERT INTO alerts (kind, case_ref, "
+	    "message_id, detail, created_at) VALUES (?, ?, nullif(?, 0), ?, ?)",
+	    "ttltl", kind, case_ref, (long long)message_row, detail, now);
 }
 
 static int
 quarantine_insert(struct engine *e, int64_t message_row, const char *reason,
     long long now, char **cause)
 {
-	sqlite3_stmt	*st;
-
-	st = prepare(e, "INSERT INTO quarantine (message_id, reason, "
-	    "created_at) VALUES (?, ?, ?)", cause);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, message_row);
-	bind_text(st, 2, reason);
-	sqlite3_bind_int64(st, 3, now);
-	return step_done(e, st, cause);
+	return db_exec(e->store, cause, "INSERT INTO quarantine (message_id, "
+	    "reason, created_at) VALUES (?, ?, ?)", "ltl",
+	    (long long)message_row, reason, now);
 }
 
 static char *
@@ -366,32 +283,20 @@ message_insert(struct engine *e, const char *raw, size_t len,
     const char *kind, const char *case_ref, const char *agency,
     long long now, int64_t *row, char **cause)
 {
-	sqlite3_stmt	*st;
-	char		*refs = NULL;
+	char	*refs = m != NULL ? join_references(m) : NULL;
+	int	 rc;
 
-	st = prepare(e, "INSERT INTO messages (direction, case_id, agency, "
-	    "kind, msgid, in_reply_to, refs, sender, subject, raw, sha256, "
-	    "size, received_at) VALUES ('in', (SELECT id FROM cases WHERE "
-	    "ref = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", cause);
-	if (st == NULL)
-		return -1;
-	bind_text(st, 1, case_ref);
-	bind_text(st, 2, agency);
-	bind_text(st, 3, kind);
-	if (m != NULL) {
-		refs = join_references(m);
-		bind_text(st, 4, m->message_id);
-		bind_text(st, 5, m->in_reply_to);
-		bind_text(st, 6, refs);
-		bind_text(st, 7, m->from.addr);
-		bind_text(st, 8, m->subject);
-	}
-	sqlite3_bind_blob64(st, 9, raw, len, SQLITE_TRANSIENT);
-	bind_text(st, 10, sha);
-	sqlite3_bind_int64(st, 11, (sqlite3_int64)size);
-	sqlite3_bind_int64(st, 12, now);
+	rc = db_exec(e->store, cause, "INSERT INTO messages (direction, "
+	    "case_id, agency, kind, msgid, in_reply_to, refs, sender, subject, "
+	    "raw, sha256, size, received_at) VALUES ('in', (SELECT id FROM "
+	    "cases WHERE ref = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	    "ttttttttbtll", case_ref, agency, kind,
+	    m != NULL ? m->message_id : NULL, m != NULL ? m->in_reply_to : NULL,
+	    refs, m != NULL ? m->from.addr : NULL,
+	    m != NULL ? m->subject : NULL, (const void *)raw, len, sha,
+	    (long long)size, now);
 	free(refs);
-	if (step_done(e, st, cause) != 0)
+	if (rc != 0)
 		return -1;
 	*row = sqlite3_last_insert_rowid(store_db(e->store));
 	return 0;
@@ -402,26 +307,18 @@ attachments_insert(struct engine *e, int64_t row, const struct mime_message *m,
     char **cause)
 {
 	const struct mime_part	*p;
-	sqlite3_stmt		*st;
 	size_t			 i;
 
 	for (i = 0; i < m->n_parts; i++) {
 		p = &m->parts[i];
 		if (!p->is_attachment || p->data == NULL)
 			continue;
-		st = prepare(e, "INSERT INTO attachments (message_id, part, "
-		    "filename, content_type, size, sha256, data) VALUES "
-		    "(?, ?, ?, ?, ?, ?, ?)", cause);
-		if (st == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, row);
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
-		bind_text(st, 3, p->filename);
-		bind_text(st, 4, p->content_type);
-		sqlite3_bind_int64(st, 5, (sqlite3_int64)p->len);
-		bind_text(st, 6, p->sha256);
-		sqlite3_bind_blob64(st, 7, p->data, p->len, SQLITE_TRANSIENT);
-		if (step_done(e, st, cause) != 0)
+		if (db_exec(e->store, cause, "INSERT INTO attachments "
+		    "(message_id, part, filename, content_type, size, sha256, "
+		    "data) VALUES (?, ?, ?, ?, ?, ?, ?)", "llttltb",
+		    (long long)row, (long long)i, p->filename, p->content_type,
+		    (long long)p->len, p->sha256, (const void *)p->data,
+		    p->len) != 0)
 			return -1;
 	}
 	return 0;
@@ -432,31 +329,18 @@ static int
 note_out_of_office(struct engine *e, const struct classification *c,
     int64_t row, long long now, char **cause)
 {
-	sqlite3_stmt	*st;
-
 	if (c->case_ref == NULL || c->agency == NULL)
 		return 0;
-	st = prepare(e, "UPDATE requests SET out_of_office = 1, "
-	    "out_of_office_at = ? WHERE agency = ? AND case_id = "
-	    "(SELECT id FROM cases WHERE ref = ?)", cause);
-	if (st == NULL)
+	if (db_exec(e->store, cause, "UPDATE requests SET out_of_office = 1, "
+	    "out_of_office_at = ? WHERE agency = ? AND case_id = (SELECT id "
+	    "FROM cases WHERE ref = ?)", "ltt", now, c->agency,
+	    c->case_ref) != 0)
 		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	bind_text(st, 2, c->agency);
-	bind_text(st, 3, c->case_ref);
-	if (step_done(e, st, cause) != 0)
-		return -1;
-	st = prepare(e, "INSERT INTO notes (case_id, request_id, message_id, "
-	    "kind, created_at) SELECT c.id, r.id, ?, 'out-of-office', ? FROM "
-	    "cases c LEFT JOIN requests r ON r.case_id = c.id AND r.agency = ? "
-	    "WHERE c.ref = ?", cause);
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, row);
-	sqlite3_bind_int64(st, 2, now);
-	bind_text(st, 3, c->agency);
-	bind_text(st, 4, c->case_ref);
-	return step_done(e, st, cause);
+	return db_exec(e->store, cause, "INSERT INTO notes (case_id, "
+	    "request_id, message_id, kind, created_at) SELECT c.id, r.id, ?, "
+	    "'out-of-office', ? FROM cases c LEFT JOIN requests r ON "
+	    "r.case_id = c.id AND r.agency = ? WHERE c.ref = ?", "lltt",
+	    (long long)row, now, c->agency, c->case_ref);
 }
 
 /* A bounce: tie each failed recipient back to the mail we sent. */
@@ -465,7 +349,6 @@ record_bounce(struct engine *e, const struct mime_message *m, int64_t row,
     long long now, char **cause)
 {
 	const struct mime_dsn	*d;
-	sqlite3_stmt		*st;
 	size_t			 i;
 	int			 permanent;
 
@@ -475,21 +358,14 @@ record_bounce(struct engine *e, const struct mime_message *m, int64_t row,
 			continue;
 		permanent = (d->status != NULL && d->status[0] == '5') ||
 		    (d->action != NULL && strcasecmp(d->action, "failed") == 0);
-		if (m->dsn_original_message_id != NULL) {
-			st = prepare(e, "UPDATE outbox SET bounce_status = ?, "
-			    "bounced_at = ? WHERE lower(recipient) = lower(?) "
-			    "AND message_id IN (SELECT id FROM messages WHERE "
-			    "direction = 'out' AND msgid = ?)", cause);
-			if (st == NULL)
-				return -1;
-			bind_text(st, 1, d->status != NULL ? d->status :
-			    d->action);
-			sqlite3_bind_int64(st, 2, now);
-			bind_text(st, 3, d->recipient);
-			bind_text(st, 4, m->dsn_original_message_id);
-			if (step_done(e, st, cause) != 0)
-				return -1;
-		}
+		if (m->dsn_original_message_id != NULL &&
+		    db_exec(e->store, cause, "UPDATE outbox SET bounce_status = "
+		    "?, bounced_at = ? WHERE lower(recipient) = lower(?) AND "
+		    "message_id IN (SELECT id FROM messages WHERE direction = "
+		    "'out' AND msgid = ?)", "tltt", d->status != NULL ?
+		    d->status : d->action, now, d->recipient,
+		    m->dsn_original_message_id) != 0)
+			return -1;
 		if (permanent && alert_insert(e, "bounce", NULL, row,
 		    "permanent delivery failure", now, cause) != 0)
 			return -1;
@@ -614,15 +490,9 @@ out:
 static int
 db_link_case(struct engine *e, int64_t row, const char *ref, char **cause)
 {
-	sqlite3_stmt	*st;
-
-	st = prepare(e, "UPDATE messages SET case_id = (SELECT id FROM cases "
-	    "WHERE ref = ?) WHERE id = ?", cause);
-	if (st == NULL)
-		return -1;
-	bind_text(st, 1, ref);
-	sqlite3_bind_int64(st, 2, row);
-	return step_done(e, st, cause);
+	return db_exec(e->store, cause, "UPDATE messages SET case_id = (SELECT "
+	    "id FROM cases WHERE ref = ?) WHERE id = ?", "tl", ref,
+	    (long long)row);
 }
 
 /* Run the handler of a SIN or a reply. */
@@ -687,22 +557,13 @@ act_on(struct engine *e, const struct case_env *cenv,
 static int
 find_duplicate(struct engine *e, const char *sha, int64_t *row, char **cause)
 {
-	sqlite3_stmt	*st;
-	int		 rc;
+	long long	id = 0;
+	int		r;
 
-	st = prepare(e, "SELECT id FROM messages WHERE direction = 'in' AND "
-	    "sha256 = ? ORDER BY id LIMIT 1", cause);
-	if (st == NULL)
-		return -1;
-	bind_text(st, 1, sha);
-	rc = sqlite3_step(st);
-	*row = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		xasprintf(cause, "%s", sqlite3_errmsg(store_db(e->store)));
-		return -1;
-	}
-	return rc == SQLITE_ROW;
+	r = db_get_int64(e->store, &id, cause, "SELECT id FROM messages WHERE "
+	    "direction = 'in' AND sha256 = ? ORDER BY id LIMIT 1", "t", sha);
+	*row = r == 1 ? id : 0;
+	return r;
 }
 
 int

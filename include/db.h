@@ -4,7 +4,8 @@
  *
  * Types: 't' text (const char *; NULL binds NULL), 'l' long long,
  * 'i' int, 'd' a day number (long; DB_NO_DAY binds NULL) bound as
- * "YYYY-MM-DD".
+ * "YYYY-MM-DD", 'b' a blob given as two parameters (const void *, size_t;
+ * a NULL pointer binds NULL).
  * Every function returns -1 with *cause set (caller frees) on an SQLite
  * error; messages carry SQLite's words, never the values.
  */
