@@ -277,6 +277,47 @@ assert actions[0] == "message.sin" or "case.open" in actions, actions
 assert "case.open" in actions and actions.count("return.received") == 2, actions
 ' || fail "audit --json wrong"
 
+step "a bounce is tied back to the request it answers, and alerts the business manager"
+REQ=$(db "SELECT m.msgid FROM messages m JOIN outbox o ON o.message_id = m.id WHERE m.kind = 'request' AND o.recipient = 'education@northshire-cc.gov.uk' LIMIT 1")
+[ -n "$REQ" ] || fail "no request to education in the outbox"
+cat >"$T/dsn.eml" <<EOF2
+From: Mail Delivery System <MAILER-DAEMON@northshire-cc.gov.uk>
+To: $PARTNERSHIP
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <dsn.$$@northshire-cc.gov.uk>
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="b1"
+
+--b1
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--b1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; mx.northshire-cc.gov.uk
+
+Final-Recipient: rfc822; education@northshire-cc.gov.uk
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 User unknown
+
+--b1
+Content-Type: text/rfc822-headers
+
+Message-ID: <$REQ>
+Subject: request
+
+--b1--
+EOF2
+a0=$(db "SELECT count(*) FROM alerts WHERE kind = 'bounce'")
+"$RRCTL" -c "$T/rr.ini" ingest "$T/dsn.eml" | grep -q "bounce$" || fail "the DSN was not a bounce"
+[ "$(db "SELECT bounce_status FROM outbox o JOIN messages m ON m.id = o.message_id WHERE m.msgid = '$REQ' AND o.recipient = 'education@northshire-cc.gov.uk'")" = 5.1.1 ] ||
+    fail "the bounce was not tied to the request"
+[ "$(db "SELECT count(*) FROM alerts WHERE kind = 'bounce'")" -gt "$a0" ] || fail "no alert for the bounce"
+
 step "header injection: CR/LF in an agency address is refused, nothing sent"
 cp "$T/rr.ini" "$T/inject.ini"
 printf '[agency.probation]\nname = Probation\nto = pp@northshire.gov.uk\rBcc: evil@example.org\nallow = *@northshire.gov.uk\n' >>"$T/inject.ini"
