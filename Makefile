@@ -66,6 +66,7 @@ CORE_SRCS = \
 	daemon/mime.c \
 	daemon/notify.c \
 	daemon/outbox.c \
+	daemon/purge.c \
 	daemon/quote.c \
 	daemon/schedule.c \
 	daemon/schema.c \
@@ -92,6 +93,7 @@ UNIT_TESTS = \
 	test_mailnames \
 	test_mime \
 	test_outbox \
+	test_purge \
 	test_schedule \
 	test_sin \
 	test_store \

@@ -450,8 +450,18 @@ static const char schema_v1[] =
 "	SELECT RAISE(ABORT, 'audit_log is append-only');\n"
 "END;\n";
 
+/*
+ * 2: purge (purge.h) clears an expired case's content but keeps the case
+ * row, its dates and its audit trail, rather than deleting it; purged_at
+ * says that it was done, and when.
+ */
+static const char schema_v2[] =
+"-- When purge cleared the case's content; NULL: not purged.\n"
+"ALTER TABLE cases ADD COLUMN purged_at INTEGER;\n";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, schema_v1 },
+	{ 2, schema_v2 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];
