@@ -28,7 +28,9 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define DEFAULT_CONFIG	"/etc/rapidreviewd/rapidreviewd.ini"
+#define CONFIG_DIR	"/etc/rapidreviewd"
+#define DEFAULT_CONFIG	CONFIG_DIR "/rapidreviewd.ini"
+#define INSTANCE_MAX	64	/* characters in an instance name */
 #define DEFAULT_ZONE	"Europe/London"
 
 struct ctl {
@@ -671,12 +673,35 @@ usage(void)
 {
 	size_t	i;
 
-	fprintf(stderr, "usage: rapidreviewctl [-c file] [--json] [--now time] "
-	    "command [args]\ncommands:\n");
+	fprintf(stderr, "usage: rapidreviewctl [-c file | -i name] [--json] "
+	    "[--now time] command [args]\n"
+	    "       -i name reads " CONFIG_DIR "/name.ini "
+	    "(name: a-z 0-9 _ -)\ncommands:\n");
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		fprintf(stderr, "  %s %s\n", commands[i].name,
 		    commands[i].args);
 	exit(2);
+}
+
+/*
+ * -i NAME: the partnership that rapidreviewd@NAME.service runs. The name
+ * becomes part of a path, so only [a-z0-9_-] is taken.
+ */
+static const char *
+instance_config(const char *name)
+{
+	static char	 path[sizeof CONFIG_DIR + INSTANCE_MAX + 8];
+	size_t		 len = strlen(name);
+
+	if (len == 0 || len > INSTANCE_MAX || name[strspn(name,
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-")] != '\0') {
+		fprintf(stderr, "rapidreviewctl: -i: '%s' is not an instance "
+		    "name (1 to %d of a-z, 0-9, '_' and '-')\n", name,
+		    INSTANCE_MAX);
+		exit(2);
+	}
+	snprintf(path, sizeof path, "%s/%s.ini", CONFIG_DIR, name);
+	return path;
 }
 
 int
@@ -686,10 +711,12 @@ main(int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "now", required_argument, NULL, 'N' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "instance", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct rr_date	today;
 	struct ctl	c;
+	const char	*instance = NULL;
 	size_t		i;
 	int		ch, rc;
 
@@ -697,11 +724,15 @@ main(int argc, char **argv)
 	c.config_path = DEFAULT_CONFIG;
 	log_init(0, "rapidreviewctl");
 	/* "+": stop at the command, whose own arguments may start with '-'. */
-	while ((ch = getopt_long(argc, argv, "+c:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:i:", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			c.config_path = optarg;
 			c.config_given = 1;
+			break;
+		case 'i':
+			instance = optarg;
 			break;
 		case 'j':
 			c.json = 1;
@@ -715,8 +746,13 @@ main(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
-	if (argc < 1)
+	if (argc < 1 || (c.config_given && instance != NULL))
 		usage();
+	if (instance != NULL) {
+		/* Named, so it must be there: no running on defaults. */
+		c.config_path = instance_config(instance);
+		c.config_given = 1;
+	}
 	for (i = 0; i < sizeof commands / sizeof commands[0]; i++) {
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;

@@ -64,6 +64,28 @@ server_text(struct imap *im)
 	return t != NULL ? t : "no reason given";
 }
 
+/* Why a connect failed, in words (every wait is bounded by the timeout). */
+static const char *
+connect_error(int r)
+{
+	switch (r) {
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:
+		return "cannot connect: refused, unreachable or no answer "
+		    "within the timeout";
+	case MAILIMAP_ERROR_STREAM:
+		return "no greeting within the timeout, or the connection "
+		    "was closed";
+	case MAILIMAP_ERROR_SSL:
+		return "TLS handshake failed or timed out";
+	case MAILIMAP_ERROR_PARSE:
+		return "the server's greeting is not IMAP";
+	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
+		return "the server refused the session";
+	default:
+		return "cannot connect";
+	}
+}
+
 static void
 set_sni(struct mailstream_ssl_context *ctx, void *host)
 {
@@ -128,8 +150,8 @@ imap_open(const struct imap_params *p, enum imap_error *err, char **cause)
 		r = mailimap_socket_connect(im->m, p->host, p->port);
 	if (!etpan_ok(r)) {
 		im->dead = 1;
-		xasprintf(cause, "%s:%u: cannot connect (libetpan error %d)",
-		    p->host, p->port, r);
+		xasprintf(cause, "%s:%u: %s (libetpan error %d)", p->host,
+		    p->port, connect_error(r), r);
 		*err = r == MAILIMAP_ERROR_SSL ? IMAP_ETLS : IMAP_ENET;
 		goto fail;
 	}

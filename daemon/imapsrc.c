@@ -82,7 +82,8 @@ ingest_uid(struct imap *im, struct engine *eng, const struct config *cfg,
 
 enum imap_error
 imapsrc_scan(struct imap *im, struct engine *eng, const struct config *cfg,
-    long long now, size_t *handled, char **cause)
+    long long now, void (*progress)(void *, size_t, size_t), void *arg,
+    size_t *handled, char **cause)
 {
 	struct ingest_outcome	 out;
 	struct ingest_key	 k;
@@ -109,6 +110,8 @@ imapsrc_scan(struct imap *im, struct engine *eng, const struct config *cfg,
 	/* The folder holds only what is not yet moved: read it all. */
 	if ((e = imap_uids_from(im, 1, &uids, &n, cause)) != IMAP_OK)
 		goto out;
+	if (progress != NULL)
+		progress(arg, 0, n);
 	memset(&k, 0, sizeof k);
 	k.mailbox = mailbox;
 	k.uidvalidity = uv;
@@ -144,6 +147,9 @@ imapsrc_scan(struct imap *im, struct engine *eng, const struct config *cfg,
 			free(why);
 			why = NULL;
 		}
+		/* A long backlog is work, not a hang: tell the caller. */
+		if (progress != NULL)
+			progress(arg, i + 1, n);
 	}
 	if (engine_mailbox_state_set(eng, mailbox, uv, highest > last ?
 	    highest : last, &why) != 0) {

@@ -1,6 +1,15 @@
 /*
  * loop.c - one process, one thread, one poll() loop (isync's util.c):
  * file descriptors plus timers; EINTR is only a wake-up.
+ *
+ * The systemd watchdog is pinged from this thread only, so that a call that
+ * hangs stops the pings and becomes a restart. Every network call is
+ * bounded by its timeout ([mailbox] and [smtp] timeout); between calls
+ * that make progress (a message handled, a mail sent, a step of run_due)
+ * the loop pings at most once a second, so that a long backlog is not
+ * taken for a hang. The longest gap between pings is thus half the
+ * watchdog interval, or one blocking step plus a second: WatchdogSec must
+ * be longer than the [mailbox] and [smtp] timeouts, with room to spare.
  */
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
@@ -20,6 +29,8 @@
 #include "calendar.h"
 #include "cases.h"
 #include "config.h"
+#include "date.h"
+#include "db.h"
 #include "engine.h"
 #include "imap.h"
 #include "log.h"
@@ -37,6 +48,8 @@
 #define BACKOFF_MIN	1		/* seconds */
 #define BACKOFF_MAX	300		/* SPEC: capped at 5 minutes */
 #define IDLE_REARM	(20 * 60)	/* under RFC 2177's 29 and NATs' 25 */
+#define PROGRESS_MS	1000		/* progress pings: at most 1/s */
+#define REASON_MAX	200		/* of a failure, in STATUS= */
 
 struct daemon;
 static void	sink_close(struct daemon *);
@@ -55,9 +68,13 @@ struct daemon {
 	int			 quit;
 	int			 ready;
 	int			 idling;
+	int			 waiting;	/* logged since connecting */
 	unsigned		 backoff;	/* seconds before the next try */
 	uint64_t		 watchdog_ms;	/* ping interval; 0: none */
 	uint64_t		 next_watchdog;
+	uint64_t		 last_watchdog;
+	uint64_t		 last_progress;	/* STATUS= during a scan */
+	char			*down_reason;	/* why the mailbox is down */
 	uint64_t		 next_connect;
 	uint64_t		 next_rearm;	/* IDLE re-arm or next poll */
 	struct mail_sink	*sink;		/* SMTP or sendmail */
@@ -94,6 +111,164 @@ audit(struct daemon *d, const char *action, const char *detail)
 	}
 }
 
+/* Ping now. From this thread only: never from a timer or another thread. */
+static void
+watchdog_ping(struct daemon *d)
+{
+	if (d->watchdog_ms == 0)
+		return;
+	notify_send("WATCHDOG=1");
+	d->last_watchdog = mono_ms();
+	d->next_watchdog = d->last_watchdog + d->watchdog_ms;
+}
+
+/* The loop's regular ping, at half the interval systemd asked for. */
+static void
+watchdog_due(struct daemon *d)
+{
+	if (d->watchdog_ms != 0 && mono_ms() >= d->next_watchdog)
+		watchdog_ping(d);
+}
+
+/*
+ * Work moved on: a message was handled, a mail sent, a step done. Ping,
+ * at most once a second, so that a backlog longer than the watchdog
+ * interval is not mistaken for a hang; a call that hangs still stops it.
+ */
+static void
+watchdog_progress(struct daemon *d)
+{
+	if (d->watchdog_ms != 0 && mono_ms() - d->last_watchdog >= PROGRESS_MS)
+		watchdog_ping(d);
+}
+
+static const char *
+milestone_label(const char *kind)
+{
+	static const struct {
+		const char	*kind;
+		const char	*label;
+	} labels[] = {
+		{ "returns_due", "returns due" },
+		{ "escalation", "escalation" },
+		{ "meeting_default", "meeting (default day)" },
+		{ "meeting_by", "meeting due by" },
+		{ "panel_reminder", "panel reminder" },
+		{ "panel_submission", "panel submission" },
+		{ "sin_due", "SIN due" },
+	};
+	size_t	i;
+
+	for (i = 0; i < sizeof labels / sizeof labels[0]; i++)
+		if (strcmp(kind, labels[i].kind) == 0)
+			return labels[i].label;
+	return kind;
+}
+
+/*
+ * What a person wants from "systemctl status": the open cases, the next
+ * milestone, mail waiting to go. Three indexed or small queries; a store
+ * error only shortens the line.
+ */
+static char *
+status_cases(struct daemon *d)
+{
+	static const char	*wday[] = { "Mon", "Tue", "Wed", "Thu", "Fri",
+	    "Sat", "Sun" };
+	struct rr_date		 date;
+	sqlite3_stmt		*q;
+	long long		 open = -1, queued = 0;
+	long			 today, due;
+	char			*text, *next = NULL, *cause = NULL, iso[16];
+	int			 minutes;
+
+	if (db_get_int64(d->store, &open, &cause, "SELECT count(*) FROM "
+	    "cases WHERE state NOT IN ('submitted', 'closed', 'withdrawn')",
+	    "") < 0 || db_get_int64(d->store, &queued, &cause, "SELECT "
+	    "count(*) FROM outbox WHERE state IN ('queued', 'sending')",
+	    "") < 0) {
+		log_debug("status: %s", cause);
+		free(cause);
+		return xstrdup("case count unavailable");
+	}
+	if (open > 0 && date_time_to_local(d->cfg->partnership.timezone,
+	    wall_now(d), &date, &minutes) == 0) {
+		today = date_to_days(&date);
+		q = db_query(d->store, &cause, "SELECT m.kind, c.ref, "
+		    "coalesce(m.extended_due, m.due_date) AS due FROM "
+		    "milestones m JOIN cases c ON c.id = m.case_id WHERE "
+		    "m.done_at IS NULL AND c.state NOT IN ('submitted', "
+		    "'closed', 'withdrawn') AND coalesce(m.extended_due, "
+		    "m.due_date) >= ? ORDER BY due, c.year, c.seq LIMIT 1", "d",
+		    today);
+		if (q == NULL) {
+			log_debug("status: %s", cause);
+			free(cause);
+		} else {
+			if (sqlite3_step(q) == SQLITE_ROW &&
+			    (due = db_column_day(q, 2)) != DB_NO_DAY) {
+				date_from_days(due, &date);
+				date_format_iso(&date, iso, sizeof iso);
+				xasprintf(&next, "; next: %s %s %s%s%s",
+				    milestone_label((const char *)
+				    sqlite3_column_text(q, 0)),
+				    (const char *)sqlite3_column_text(q, 1),
+				    due == today ? "today" : due == today + 1 ?
+				    "tomorrow" : wday[date_weekday(due)],
+				    due <= today + 1 ? "" : " ",
+				    due <= today + 1 ? "" : iso);
+			}
+			sqlite3_finalize(q);
+		}
+	}
+	if (open == 0)
+		xasprintf(&text, "no open cases");
+	else
+		xasprintf(&text, "%lld open case%s%s", open, open == 1 ? "" :
+		    "s", next != NULL ? next : "");
+	free(next);
+	if (queued > 0) {
+		next = text;
+		xasprintf(&text, "%s; %lld mail%s waiting to be sent", next,
+		    queued, queued == 1 ? "" : "s");
+		free(next);
+	}
+	return text;
+}
+
+/*
+ * STATUS= after each scan and run_due, and when the mailbox goes down:
+ * "idle; 2 open cases; next: returns due RR-2024-001 Mon 2024-07-15",
+ * "reconnecting in 30s: <why>; ...".
+ */
+static void
+status_update(struct daemon *d)
+{
+	uint64_t	 now;
+	char		*cases;
+	unsigned	 secs;
+
+	if (!notify_enabled())
+		return;
+	cases = status_cases(d);
+	if (d->cfg->mailbox.kind != MAILBOX_MAILDIR && d->imap == NULL) {
+		now = mono_ms();
+		secs = d->next_connect > now ?
+		    (unsigned)((d->next_connect - now + 999) / 1000) : 0;
+		if (d->down_reason == NULL)
+			notify_status("connecting to %s; %s",
+			    d->cfg->mailbox.host, cases);
+		else if (secs == 0)
+			notify_status("reconnecting now: %.*s; %s",
+			    REASON_MAX, d->down_reason, cases);
+		else
+			notify_status("reconnecting in %us: %.*s; %s", secs,
+			    REASON_MAX, d->down_reason, cases);
+	} else
+		notify_status("idle; %s", cases);
+	free(cases);
+}
+
 static int
 signals_setup(void)
 {
@@ -119,17 +294,39 @@ mailbox_disconnect(struct daemon *d)
 	imap_close(d->imap);
 	d->imap = NULL;
 	d->idling = 0;
+	d->waiting = 0;
 }
 
 static void
 schedule_reconnect(struct daemon *d, const char *why)
 {
+	if (d->opt.once) {
+		log_warnx("mailbox: %s", why);
+		return;
+	}
 	log_warnx("mailbox: %s; reconnecting in %us", why, d->backoff);
-	notify_status("mailbox unavailable; reconnecting in %us",
-	    d->backoff);
+	free(d->down_reason);
+	d->down_reason = xstrdup(why);
 	d->next_connect = mono_ms() + (uint64_t)d->backoff * 1000;
 	d->backoff = d->backoff * 2 > BACKOFF_MAX ? BACKOFF_MAX :
 	    d->backoff * 2;
+	status_update(d);
+}
+
+/* Between messages of a scan: show the backlog moving, and ping. */
+static void
+scan_progress(void *arg, size_t done, size_t total)
+{
+	struct daemon	*d = arg;
+	uint64_t	 now = mono_ms();
+
+	if (total > 1 && done < total && now - d->last_progress >=
+	    PROGRESS_MS) {
+		notify_status("reading the mailbox: %zu of %zu messages done",
+		    done, total);
+		d->last_progress = now;
+	}
+	watchdog_progress(d);
 }
 
 /*
@@ -143,19 +340,22 @@ mailbox_scan(struct daemon *d)
 	size_t		 handled;
 	char		*cause = NULL;
 
-	e = imapsrc_scan(d->imap, d->engine, d->cfg, wall_now(d), &handled,
-	    &cause);
+	e = imapsrc_scan(d->imap, d->engine, d->cfg, wall_now(d),
+	    scan_progress, d, &handled, &cause);
 	if (handled > 0) {
 		log_info("mailbox: %zu new message%s handled", handled,
 		    handled == 1 ? "" : "s");
 		d->next_due = 0;	/* acknowledgements go out now */
 	}
-	if (e == IMAP_OK)
+	if (e == IMAP_OK) {
+		status_update(d);
 		return 0;
+	}
 	if (e == IMAP_ENO) {
 		/* The session lives; what failed is tried at the next scan. */
 		log_warnx("mailbox: %s", cause);
 		free(cause);
+		status_update(d);
 		return 0;
 	}
 	mailbox_disconnect(d);
@@ -170,6 +370,7 @@ mailbox_wait(struct daemon *d)
 {
 	char	*cause = NULL;
 
+	watchdog_progress(d);
 	if (d->cfg->mailbox.idle && imap_has_idle(d->imap)) {
 		if (imap_idle_start(d->imap, &cause) != IMAP_OK) {
 			mailbox_disconnect(d);
@@ -179,9 +380,16 @@ mailbox_wait(struct daemon *d)
 		}
 		d->idling = 1;
 		d->next_rearm = mono_ms() + IDLE_REARM * 1000ULL;
+		if (!d->waiting)
+			log_info("mailbox: waiting for new mail (IDLE)");
+		d->waiting = 1;
 		return;
 	}
 	d->next_rearm = mono_ms() + d->cfg->mailbox.poll_seconds * 1000ULL;
+	if (!d->waiting)
+		log_info("mailbox: waiting for new mail (polling every %us)",
+		    d->cfg->mailbox.poll_seconds);
+	d->waiting = 1;
 }
 
 static int
@@ -210,6 +418,16 @@ mailbox_connect(struct daemon *d)
 	p.ca_file = c->mailbox.ca_file;
 	p.timeout = c->mailbox.timeout_seconds;
 
+	/*
+	 * Each step of the connection (TCP, greeting, TLS, LOGIN, SELECT)
+	 * waits at most the timeout: a server that accepts and never
+	 * answers costs one timeout, then a reconnect with backoff.
+	 */
+	if (!d->opt.once) {
+		watchdog_ping(d);
+		if (d->down_reason == NULL)
+			status_update(d);	/* "connecting to ..." */
+	}
 	d->imap = imap_open(&p, &err, &cause);
 	secret_free(secret);
 	if (d->imap == NULL) {
@@ -217,6 +435,7 @@ mailbox_connect(struct daemon *d)
 		free(cause);
 		return -1;
 	}
+	watchdog_progress(d);
 	if (imapsrc_prepare(d->imap, c, &cause) != IMAP_OK) {
 		mailbox_disconnect(d);
 		schedule_reconnect(d, cause);
@@ -224,12 +443,13 @@ mailbox_connect(struct daemon *d)
 		return -1;
 	}
 	d->backoff = BACKOFF_MIN;
+	free(d->down_reason);
+	d->down_reason = NULL;
 	log_info("mailbox: logged in to %s:%u, folder selected "
 	    "(uidvalidity %u, %u messages, idle %s)", c->mailbox.host,
 	    c->mailbox.port, imap_uidvalidity(d->imap), imap_exists(d->imap),
 	    imap_has_idle(d->imap) && c->mailbox.idle ? "yes" : "no");
-	notify_status("connected to %s; watching the mailbox",
-	    c->mailbox.host);
+	watchdog_progress(d);
 	return mailbox_scan(d);
 }
 
@@ -310,6 +530,7 @@ mailbox_wake(struct daemon *d, int activity)
 {
 	char	*cause = NULL;
 
+	watchdog_progress(d);
 	if (d->idling) {
 		d->idling = 0;
 		if (imap_idle_done(d->imap, &cause) != IMAP_OK) {
@@ -407,6 +628,7 @@ reload(struct daemon *d)
 	audit(d, "config.reload", NULL);
 done:
 	notify_send("READY=1");
+	status_update(d);
 }
 
 static void
@@ -464,6 +686,21 @@ sink_close(struct daemon *d)
 }
 
 /*
+ * The sink outbox_flush sees: the real one, with a watchdog ping (at most
+ * once a second) before each send, so that a long outbox is progress.
+ */
+static int
+watched_send(void *arg, const char *from, const char *rcpt, const char *raw,
+    size_t len, int *smtp_code, char **cause)
+{
+	struct daemon	*d = arg;
+
+	watchdog_progress(d);
+	return d->sink->send(d->sink->arg, from, rcpt, raw, len, smtp_code,
+	    cause);
+}
+
+/*
  * What is due at now: reminders, escalations and the digest, alerts as
  * mail, then the outbox. Each step commits on its own; a failure is logged
  * and retried at the next run, never lost.
@@ -471,27 +708,31 @@ sink_close(struct daemon *d)
 static void
 run_due(struct daemon *d)
 {
-	struct case_env	 e = { d->store, d->cfg, d->cal, d->key };
-	size_t		 n = 0;
-	long long	 now = wall_now(d);
-	char		*cause = NULL;
+	struct case_env		 e = { d->store, d->cfg, d->cal, d->key };
+	struct mail_sink	 watched = { watched_send, d };
+	size_t			 n = 0;
+	long long		 now = wall_now(d);
+	char			*cause = NULL;
 
+	watchdog_progress(d);
 	if (case_tick(&e, now, &n, &cause) != 0) {
 		log_warnx("tick: %s", cause);
 		free(cause);
 		cause = NULL;
 	} else if (n > 0)
 		log_info("tick: %zu message%s queued", n, n == 1 ? "" : "s");
+	watchdog_progress(d);
 	if (alert_mail_pending(d->store, d->cfg, now, &n, &cause) != 0) {
 		log_warnx("alerts: %s", cause);
 		free(cause);
 		cause = NULL;
 	} else if (n > 0)
 		log_info("alerts: %zu queued for the business manager", n);
+	watchdog_progress(d);
 	if (d->sink == NULL)
 		sink_open(d);
 	if (d->sink != NULL) {
-		if (outbox_flush(d->store, d->sink, now, 200, &n, &cause) !=
+		if (outbox_flush(d->store, &watched, now, 200, &n, &cause) !=
 		    0) {
 			log_warnx("outbox: %s", cause);
 			free(cause);
@@ -507,6 +748,7 @@ run_due(struct daemon *d)
 			d->next_due = mono_ms() +
 			    (uint64_t)(next > now ? next - now : 1) * 1000ULL;
 	}
+	status_update(d);
 }
 
 static int
@@ -546,6 +788,7 @@ loop_body(struct daemon *d)
 	if (is_imap && d->imap == NULL && now >= d->next_connect &&
 	    mailbox_connect(d) == 0)
 		mailbox_wait(d);
+	watchdog_due(d);
 	if (d->idling && imap_idle_pending(d->imap)) {
 		mailbox_wake(d, 1);
 		return;
@@ -573,7 +816,9 @@ loop_body(struct daemon *d)
 		timeout = timeout_until(now, d->next_rearm, timeout);
 	if (!is_imap)
 		timeout = timeout_until(now, d->next_maildir, timeout);
-	timeout = timeout_until(now, d->next_due, timeout);
+	/* next_due 0 is "now" (new mail came), not "no timer". */
+	timeout = d->next_due > now ? timeout_until(now, d->next_due,
+	    timeout) : 0;
 
 	if (poll(pfd, n, timeout) == -1 && errno != EINTR)
 		fatal("poll");
@@ -596,10 +841,7 @@ loop_body(struct daemon *d)
 		run_due(d);
 	if (d->imap != NULL && now >= d->next_rearm)
 		mailbox_wake(d, 0);
-	if (d->watchdog_ms != 0 && now >= d->next_watchdog) {
-		notify_send("WATCHDOG=1");
-		d->next_watchdog = now + d->watchdog_ms;
-	}
+	watchdog_due(d);
 }
 
 /* --once: one connection, one report, then out. */
@@ -688,6 +930,18 @@ loop_run(struct config *cfg, const struct loop_options *opt)
 		wd_usec = (uint64_t)cfg->daemon.watchdog_seconds * 1000000;
 	/* Ping at half the interval, as systemd advises. */
 	d.watchdog_ms = wd_usec / 2000;
+	if (d.watchdog_ms != 0) {
+		log_info("watchdog: every %llu ms from the main loop",
+		    (unsigned long long)d.watchdog_ms);
+		if (cfg->mailbox.kind != MAILBOX_MAILDIR &&
+		    (uint64_t)cfg->mailbox.timeout_seconds * 1000 +
+		    PROGRESS_MS >= wd_usec / 1000)
+			log_warnx("watchdog: the interval (%llu ms) is not "
+			    "longer than [mailbox] timeout (%us) and a second: "
+			    "a server that stops answering will look like a "
+			    "hang", (unsigned long long)(wd_usec / 1000),
+			    cfg->mailbox.timeout_seconds);
+	}
 	d.next_watchdog = mono_ms();
 	if (cfg->mailbox.kind == MAILBOX_MAILDIR && maildir_check(&d) == 0)
 		maildir_watch(&d);
@@ -708,6 +962,7 @@ out:
 	calendar_free(d.cal);
 	store_close(d.store);
 	config_free(d.cfg);
+	free(d.down_reason);
 	notify_close();
 	close(d.sigfd);
 	log_info("stopped");

@@ -15,15 +15,42 @@
 #include "loop.h"
 #include "xmalloc.h"
 
-#define DEFAULT_CONFIG	"/etc/rapidreviewd/rapidreviewd.ini"
-#define TEMPLATE_OVERRIDES	"/etc/rapidreviewd/templates"
+#define CONFIG_DIR	"/etc/rapidreviewd"
+#define DEFAULT_CONFIG	CONFIG_DIR "/rapidreviewd.ini"
+#define TEMPLATE_OVERRIDES	CONFIG_DIR "/templates"
+#define INSTANCE_MAX	64	/* characters in an instance name */
 
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: rapidreviewd [-fv] [-c file] [--once] "
-	    "[--check-config] [--now time] [--version]\n");
+	fprintf(stderr, "usage: rapidreviewd [-fv] [-c file | -i name] "
+	    "[--once] [--check-config]\n"
+	    "                    [--now time] [--version]\n"
+	    "       -i name reads " CONFIG_DIR "/name.ini "
+	    "(name: a-z 0-9 _ -)\n");
 	exit(2);
+}
+
+/*
+ * -i NAME: one partnership of several on the host, as the template unit
+ * rapidreviewd@NAME.service runs it. The name becomes part of a path, so
+ * only [a-z0-9_-] is taken.
+ */
+static const char *
+instance_config(const char *name)
+{
+	static char	 path[sizeof CONFIG_DIR + INSTANCE_MAX + 8];
+	size_t		 len = strlen(name);
+
+	if (len == 0 || len > INSTANCE_MAX || name[strspn(name,
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-")] != '\0') {
+		fprintf(stderr, "rapidreviewd: -i: '%s' is not an instance "
+		    "name (1 to %d of a-z, 0-9, '_' and '-')\n", name,
+		    INSTANCE_MAX);
+		exit(2);
+	}
+	snprintf(path, sizeof path, "%s/%s.ini", CONFIG_DIR, name);
+	return path;
 }
 
 /*
@@ -94,20 +121,25 @@ main(int argc, char **argv)
 		{ "now", required_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "instance", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct loop_options	 lo;
 	struct config_diag	 diag;
 	struct config		*cfg;
-	const char		*now_text = NULL;
+	const char		*now_text = NULL, *config_file = NULL;
+	const char		*instance = NULL;
 	int			 ch, check = 0, verbose = 0;
 
 	memset(&lo, 0, sizeof lo);
-	lo.config_path = DEFAULT_CONFIG;
-	while ((ch = getopt_long(argc, argv, "c:fv", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fi:v", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
-			lo.config_path = optarg;
+			config_file = optarg;
+			break;
+		case 'i':
+			instance = optarg;
 			break;
 		case 'f':
 			/* The daemon never forks; -f is accepted for habit. */
@@ -131,8 +163,13 @@ main(int argc, char **argv)
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (config_file != NULL && instance != NULL))
 		usage();
+	if (instance != NULL)
+		lo.config_path = instance_config(instance);
+	else
+		lo.config_path = config_file != NULL ? config_file :
+		    DEFAULT_CONFIG;
 	log_init(verbose, "rapidreviewd");
 
 	config_diag_init(&diag);

@@ -1,6 +1,7 @@
 /*
  * notify.c - sd_notify(3) over a datagram socket (the protocol systemd
- * documents as stable in its notify-selfcontained example).
+ * documents as stable in its notify-selfcontained example). A send never
+ * waits: a full socket loses the message rather than holding the loop.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -20,16 +21,31 @@
 
 static int	notify_fd = -1;
 
+static int	notify_connect(const char *);
+
 int
 notify_init(void)
 {
-	struct sockaddr_un	 sun;
-	const char		*path;
-	size_t			 len;
+	char	*path;
+	int	 rc;
 
 	notify_close();
 	if ((path = getenv("NOTIFY_SOCKET")) == NULL || *path == '\0')
 		return 0;
+	/* As sd_notify(1, ...): programs we run must not inherit it. */
+	path = xstrdup(path);
+	unsetenv("NOTIFY_SOCKET");
+	rc = notify_connect(path);
+	free(path);
+	return rc;
+}
+
+static int
+notify_connect(const char *path)
+{
+	struct sockaddr_un	 sun;
+	size_t			 len;
+
 	if (*path != '/' && *path != '@') {
 		log_warnx("notify: NOTIFY_SOCKET is not a path or @name");
 		return -1;
@@ -75,7 +91,8 @@ notify_send(const char *msg)
 	if (notify_fd == -1)
 		return 0;
 	do
-		n = send(notify_fd, msg, strlen(msg), MSG_NOSIGNAL);
+		n = send(notify_fd, msg, strlen(msg),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
 	while (n == -1 && errno == EINTR);
 	return n == (ssize_t)strlen(msg) ? 0 : -1;
 }
@@ -99,18 +116,27 @@ notify_status(const char *fmt, ...)
 	return rc;
 }
 
+int
+notify_enabled(void)
+{
+	return notify_fd != -1;
+}
+
 uint64_t
 notify_watchdog_usec(void)
 {
-	unsigned long long	 usec, pid;
+	unsigned long long	 usec = 0, pid;
 	const char		*s;
 
 	if ((s = getenv("WATCHDOG_USEC")) == NULL ||
 	    config_parse_uint(s, UINT64_MAX, &usec) != 0)
-		return 0;
-	if ((s = getenv("WATCHDOG_PID")) != NULL &&
+		usec = 0;
+	else if ((s = getenv("WATCHDOG_PID")) != NULL &&
 	    (config_parse_uint(s, UINT32_MAX, &pid) != 0 ||
 	    (pid_t)pid != getpid()))
-		return 0;
+		usec = 0;	/* meant for another process */
+	/* As sd_watchdog_enabled(1, ...): not for the programs we run. */
+	unsetenv("WATCHDOG_USEC");
+	unsetenv("WATCHDOG_PID");
 	return usec;
 }

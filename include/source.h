@@ -24,13 +24,18 @@ enum imap_error	imapsrc_prepare(struct imap *, const struct config *,
  * Handle everything in the selected folder: messages already in the
  * ledger are only moved; new ones are fetched (BODY.PEEK[]; headers only
  * when over max_message_size), ingested, then moved. *handled counts the
- * messages ingested. Returns IMAP_OK, or an error with *cause set: the
+ * messages ingested. progress, unless NULL, is called with arg once the
+ * folder's messages are counted (done 0) and after each message (done
+ * 1..total), so that a caller can show a long backlog moving and ping a
+ * watchdog between messages; each IMAP call in between is bounded by the
+ * session timeout. Returns IMAP_OK, or an error with *cause set: the
  * session is then dead on IMAP_ENET/ETLS, and a store failure stops the
  * scan with IMAP_ENO (the message stays in the folder for the next scan).
  */
 enum imap_error	imapsrc_scan(struct imap *, struct engine *,
-		    const struct config *, long long now, size_t *handled,
-		    char **cause);
+		    const struct config *, long long now,
+		    void (*progress)(void *arg, size_t done, size_t total),
+		    void *arg, size_t *handled, char **cause);
 
 /* The ledger's name for the configured IMAP folder: "imap:user@host/folder". */
 char		*imapsrc_mailbox_key(const struct config *);
