@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "inspect.h"
 #include "mime.h"
+#include "purge.h"
 #include "report.h"
 #include "store.h"
 #include "token.h"
@@ -655,7 +656,95 @@ cmd_quarantine(struct ctl *c, int argc, char **argv)
 	return read_report(c, "quarantine", NULL, 0);
 }
 
+static int
+cmd_purge(struct ctl *c, int argc, char **argv)
+{
+	struct purge_report	 rep;
+	struct calendar		*cal;
+	struct store		*st;
+	size_t			 i;
+	long			 today;
+	char			*cause = NULL;
+	int			 dry, rc;
+
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--dry-run") != 0))
+		usage();
+	dry = argc == 2;
+	if (read_open(c, &st, &cal, &today) != 0)
+		return 1;
+	memset(&rep, 0, sizeof rep);
+	rc = purge_run(st, c->cfg, ctl_now(c), dry, &rep, &cause);
+	for (i = 0; i < rep.nrefs; i++)
+		printf("%s %s\n", dry ? "would purge" : "purged", rep.refs[i]);
+	printf("%zu case%s, %zu message%s, %zu attachment%s%s\n", rep.cases,
+	    rep.cases == 1 ? "" : "s", rep.messages,
+	    rep.messages == 1 ? "" : "s", rep.attachments,
+	    rep.attachments == 1 ? "" : "s", dry ? " (dry run)" : "");
+	if (rc != 0) {
+		fprintf(stderr, "rapidreviewctl: purge: %s\n", cause);
+		free(cause);
+	}
+	purge_report_free(&rep);
+	calendar_free(cal);
+	store_close(st);
+	return rc == 0 ? 0 : 1;
+}
+
+static int
+cmd_hold(struct ctl *c, int argc, char **argv)
+{
+	struct calendar	*cal;
+	struct store	*st;
+	long		 today;
+	char		*cause = NULL;
+	int		 on, r;
+
+	if (argc != 3 || (strcmp(argv[2], "on") != 0 &&
+	    strcmp(argv[2], "off") != 0))
+		usage();
+	on = strcmp(argv[2], "on") == 0;
+	if (read_open(c, &st, &cal, &today) != 0)
+		return 1;
+	r = purge_hold(st, argv[1], on, ctl_now(c), "ctl", &cause);
+	if (r < 0) {
+		fprintf(stderr, "rapidreviewctl: hold: %s\n", cause);
+		free(cause);
+	} else if (r == 1)
+		fprintf(stderr, "rapidreviewctl: no case %s\n", argv[1]);
+	else
+		printf("%s: legal hold %s\n", argv[1], on ? "on" : "off");
+	calendar_free(cal);
+	store_close(st);
+	return r == 0 ? 0 : 1;
+}
+
+static int
+cmd_backup(struct ctl *c, int argc, char **argv)
+{
+	struct calendar	*cal;
+	struct store	*st;
+	long		 today;
+	char		*cause = NULL;
+	int		 r;
+
+	if (argc != 2)
+		usage();
+	if (read_open(c, &st, &cal, &today) != 0)
+		return 1;
+	if ((r = backup_run(st, argv[1], &cause)) != 0) {
+		fprintf(stderr, "rapidreviewctl: backup: %s\n", cause);
+		free(cause);
+	} else
+		printf("%s: backup written and checked\n", argv[1]);
+	calendar_free(cal);
+	store_close(st);
+	return r == 0 ? 0 : 1;
+}
+
 static const struct ctl_command commands[] = {
+	{ "purge", "[--dry-run]", cmd_purge },
+	{ "hold", "REF on|off", cmd_hold },
+	{ "backup", "FILE", cmd_backup },
 	{ "cases", "[--all]", cmd_cases },
 	{ "show", "REF", cmd_show },
 	{ "outbox", "[--pending]", cmd_outbox },

@@ -36,7 +36,9 @@
 #include "log.h"
 #include "loop.h"
 #include "notify.h"
+#include "mailnames.h"
 #include "outbox.h"
+#include "purge.h"
 #include "secret.h"
 #include "sendmail.h"
 #include "smtp.h"
@@ -79,6 +81,7 @@ struct daemon {
 	uint64_t		 next_rearm;	/* IDLE re-arm or next poll */
 	struct mail_sink	*sink;		/* SMTP or sendmail */
 	int			 sink_sendmail;	/* which, for freeing */
+	long long		 last_purge;	/* wall clock of the last purge */
 	uint64_t		 next_due;	/* tick and outbox */
 };
 
@@ -578,6 +581,23 @@ mailbox_settings_differ(const struct config *a, const struct config *b)
 }
 
 /* SIGHUP: a bad file keeps the running configuration. */
+/* The templates a new configuration names must all check, as at start. */
+static int
+reload_templates_ok(const struct config *next)
+{
+	char	**problems = NULL;
+	size_t	  n = 0, i;
+
+	mail_check_templates(next->templates.directory,
+	    "/etc/rapidreviewd/templates", &problems, &n);
+	for (i = 0; i < n; i++) {
+		log_warnx("reload: templates: %s", problems[i]);
+		free(problems[i]);
+	}
+	free(problems);
+	return n == 0 ? 0 : -1;
+}
+
 static void
 reload(struct daemon *d)
 {
@@ -598,6 +618,13 @@ reload(struct daemon *d)
 		log_warnx("reload: errors in %s; keeping the running "
 		    "configuration", d->opt.config_path);
 		audit(d, "config.reload-refused", "errors in the INI");
+		goto done;
+	}
+	if (reload_templates_ok(next) != 0) {
+		log_warnx("reload: templates have errors; keeping the running "
+		    "configuration");
+		config_free(next);
+		audit(d, "config.reload-refused", "templates");
 		goto done;
 	}
 	if ((cal = config_calendar(next, &cause)) == NULL) {
@@ -705,6 +732,27 @@ watched_send(void *arg, const char *from, const char *rcpt, const char *raw,
  * mail, then the outbox. Each step commits on its own; a failure is logged
  * and retried at the next run, never lost.
  */
+/* Retention (SPEC §7): once a day, what has passed retention_days. */
+static void
+run_purge(struct daemon *d, long long now)
+{
+	struct purge_report	 rep;
+	char			*cause = NULL;
+
+	if (d->cfg->storage.retention_days == 0 ||
+	    now - d->last_purge < 24 * 3600)
+		return;
+	d->last_purge = now;
+	memset(&rep, 0, sizeof rep);
+	if (purge_run(d->store, d->cfg, now, 0, &rep, &cause) != 0) {
+		log_warnx("purge: %s", cause);
+		free(cause);
+	} else if (rep.cases > 0)
+		log_info("purge: %zu case%s past retention cleared",
+		    rep.cases, rep.cases == 1 ? "" : "s");
+	purge_report_free(&rep);
+}
+
 static void
 run_due(struct daemon *d)
 {
@@ -729,6 +777,7 @@ run_due(struct daemon *d)
 	} else if (n > 0)
 		log_info("alerts: %zu queued for the business manager", n);
 	watchdog_progress(d);
+	run_purge(d, now);
 	if (d->sink == NULL)
 		sink_open(d);
 	if (d->sink != NULL) {
