@@ -487,6 +487,19 @@ config_parse_seconds(const char *s, unsigned *out)
 }
 
 int
+config_instance_path(const char *name, char *buf, size_t len)
+{
+	size_t	n = strlen(name);
+	int	w;
+
+	if (n == 0 || n > RR_INSTANCE_MAX || name[strspn(name,
+	    "abcdefghijklmnopqrstuvwxyz0123456789_-")] != '\0')
+		return -1;
+	w = snprintf(buf, len, "%s/%s.ini", RR_CONFIG_DIR, name);
+	return w < 0 || (size_t)w >= len ? -1 : 0;
+}
+
+int
 config_host_is_loopback(const char *host)
 {
 	if (strcasecmp(host, "localhost") == 0 || strcmp(host, "::1") == 0)

@@ -29,9 +29,8 @@
 #include "log.h"
 #include "xmalloc.h"
 
-#define CONFIG_DIR	"/etc/rapidreviewd"
+#define CONFIG_DIR	RR_CONFIG_DIR
 #define DEFAULT_CONFIG	CONFIG_DIR "/rapidreviewd.ini"
-#define INSTANCE_MAX	64	/* characters in an instance name */
 #define DEFAULT_ZONE	"Europe/London"
 
 struct ctl {
@@ -779,17 +778,13 @@ usage(void)
 static const char *
 instance_config(const char *name)
 {
-	static char	 path[sizeof CONFIG_DIR + INSTANCE_MAX + 8];
-	size_t		 len = strlen(name);
+	static char	path[sizeof RR_CONFIG_DIR + RR_INSTANCE_MAX + 8];
 
-	if (len == 0 || len > INSTANCE_MAX || name[strspn(name,
-	    "abcdefghijklmnopqrstuvwxyz0123456789_-")] != '\0') {
-		fprintf(stderr, "rapidreviewctl: -i: '%s' is not an instance "
-		    "name (1 to %d of a-z, 0-9, '_' and '-')\n", name,
-		    INSTANCE_MAX);
+	if (config_instance_path(name, path, sizeof path) != 0) {
+		fprintf(stderr, "rapidreviewctl: -i: '%s' is not an instance name (1 to "
+		    "%d of a-z, 0-9, '_' and '-')\n", name, RR_INSTANCE_MAX);
 		exit(2);
 	}
-	snprintf(path, sizeof path, "%s/%s.ini", CONFIG_DIR, name);
 	return path;
 }
 

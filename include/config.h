@@ -226,6 +226,17 @@ int	config_parse_size(const char *, uint64_t *out);	/* 10, 5K, 50M, 1G */
 int	config_parse_hhmm(const char *, int *minutes);	/* 00:00..23:59 */
 int	config_parse_seconds(const char *, unsigned *out);	/* 90, 30s, 5m, 1h */
 
+/* Where -i NAME looks: RR_CONFIG_DIR/NAME.ini. */
+#define RR_CONFIG_DIR		"/etc/rapidreviewd"
+#define RR_INSTANCE_MAX		64	/* characters in an instance name */
+
+/*
+ * The INI of instance name (rapidreviewd@NAME.service) into buf. The name
+ * becomes part of a path, so only 1 to RR_INSTANCE_MAX of [a-z0-9_-] is
+ * taken. Returns 0, or -1 when name is not such a name or buf too small.
+ */
+int	config_instance_path(const char *name, char *buf, size_t len);
+
 /* 1 when host names this machine's loopback (localhost, 127/8, ::1). */
 int	config_host_is_loopback(const char *host);
 

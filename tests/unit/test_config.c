@@ -463,6 +463,33 @@ test_value_parsers(void **state)
 }
 
 static void
+test_instance_path(void **state)
+{
+	char	buf[128], tiny[8];
+
+	assert_int_equal(config_instance_path("northshire", buf, sizeof buf),
+	    0);
+	assert_string_equal(buf, "/etc/rapidreviewd/northshire.ini");
+	assert_int_equal(config_instance_path("a_b-9", buf, sizeof buf), 0);
+	assert_int_equal(config_instance_path("", buf, sizeof buf), -1);
+	assert_int_equal(config_instance_path("../etc", buf, sizeof buf), -1);
+	assert_int_equal(config_instance_path("North", buf, sizeof buf), -1);
+	assert_int_equal(config_instance_path("a/b", buf, sizeof buf), -1);
+	assert_int_equal(config_instance_path("x", tiny, sizeof tiny), -1);
+	memset(buf, 'a', 65);
+	buf[65] = '\0';
+	{
+		char	out[256];
+
+		assert_int_equal(config_instance_path(buf, out, sizeof out),
+		    -1);
+		buf[64] = '\0';
+		assert_int_equal(config_instance_path(buf, out, sizeof out),
+		    0);
+	}
+}
+
+static void
 test_addresses(void **state)
 {
 	assert_true(config_address_valid("a.b@example.org"));
@@ -501,6 +528,7 @@ main(void)
 		cmocka_unit_test(test_missing_file_and_empty_sections),
 		cmocka_unit_test(test_value_parsers),
 		cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_instance_path),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
