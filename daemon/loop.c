@@ -382,7 +382,15 @@ mailbox_wait(struct daemon *d)
 			return;
 		}
 		d->idling = 1;
-		d->next_rearm = mono_ms() + IDLE_REARM * 1000ULL;
+		/*
+		 * Re-arm at the polling interval too: a notification that
+		 * GnuTLS decrypted along with "+ idling" sits in its buffer,
+		 * where poll() cannot see it (notes P3). The rescan bounds
+		 * that delay; IDLE still brings ordinary mail at once.
+		 */
+		d->next_rearm = mono_ms() + 1000ULL *
+		    (d->cfg->mailbox.poll_seconds < IDLE_REARM ?
+		    d->cfg->mailbox.poll_seconds : IDLE_REARM);
 		if (!d->waiting)
 			log_info("mailbox: waiting for new mail (IDLE)");
 		d->waiting = 1;
