@@ -151,9 +151,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	      -fno-omit-frame-pointer $(PKG_CFLAGS)
 
-$(FUZZ_BUILD)/%: tests/fuzz/%.c $(CORE_SRCS)
+$(FUZZ_BUILD)/%: tests/fuzz/%.c tests/fuzz/fuzz_config.h $(CORE_SRCS)
 	@mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 
 fuzz: deps $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%)
 

@@ -19,6 +19,7 @@
 
 #include "classify.h"
 #include "config.h"
+#include "fuzz_config.h"
 #include "mime.h"
 #include "token.h"
 
@@ -28,51 +29,16 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 static struct config	*cfg;
 static unsigned char	 key[TOKEN_KEY_LEN];
 
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE	*fp;
-
-	if ((fp = fopen(path, "w")) == NULL)
-		abort();
-	fputs(text, fp);
-	fclose(fp);
-	chmod(path, mode);
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct config_diag	 d;
-	char			 dir[] = "/tmp/fuzz-mime.XXXXXX", path[256];
-	char			 ini[2048];
-
-	if (mkdtemp(dir) == NULL)
-		abort();
-	snprintf(path, sizeof path, "%s/secret", dir);
-	write_file(path, "x\n", 0600);
-	snprintf(ini, sizeof ini,
-	    "[partnership]\nname = Fuzz\naddress = rapidreview@scp.example\n"
-	    "business_manager = bm@scp.example\nadmins = bm@scp.example\n"
-	    "[mailbox]\nurl = imaps://localhost/INBOX\nuser = u\n"
-	    "password_file = secret\n"
-	    "[smtp]\nurl = smtps://localhost\n"
-	    "[storage]\ndatabase = rr.db\n"
+	cfg = fuzz_config_load(
 	    "[security]\nrequire_authentication = yes\n"
 	    "trusted_authserv_id = mx.scp.example\n"
-	    "[notifiers]\nallow = *@la.example\n"
 	    "[agency.police]\nname = Police\naliases = PPU\n"
 	    "to = p@police.example\nallow = *@police.example\n"
 	    "[agency.health]\nname = Health\nto = h@nhs.example\n"
 	    "allow = *@nhs.example\n");
-	snprintf(path, sizeof path, "%s/rr.ini", dir);
-	write_file(path, ini, 0644);
-	config_diag_init(&d);
-	if ((cfg = config_load(path, &d)) == NULL) {
-		config_diag_print(&d, stderr);
-		abort();
-	}
-	config_diag_free(&d);
 	memset(key, 0x5a, sizeof key);
 	return 0;
 }

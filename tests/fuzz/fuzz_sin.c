@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fuzz_config.h"
 #include "sin.h"
 
 int	LLVMFuzzerInitialize(int *, char ***);
@@ -30,37 +31,10 @@ int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static struct config	*cfg;
 
-static void
-write_file(const char *path, const char *text, mode_t mode)
-{
-	FILE	*fp;
-
-	if ((fp = fopen(path, "w")) == NULL)
-		abort();
-	fputs(text, fp);
-	fclose(fp);
-	chmod(path, mode);
-}
-
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	struct config_diag	 d;
-	char			 dir[] = "/tmp/fuzz-sin.XXXXXX", path[256];
-	char			 ini[2048];
-
-	if (mkdtemp(dir) == NULL)
-		abort();
-	snprintf(path, sizeof path, "%s/secret", dir);
-	write_file(path, "x\n", 0600);
-	snprintf(ini, sizeof ini,
-	    "[partnership]\nname = Fuzz\naddress = rapidreview@scp.example\n"
-	    "business_manager = bm@scp.example\n"
-	    "[mailbox]\nurl = imaps://localhost/INBOX\nuser = u\n"
-	    "password_file = secret\n"
-	    "[smtp]\nurl = smtps://localhost\n"
-	    "[storage]\ndatabase = rr.db\n"
-	    "[notifiers]\nallow = *@la.example\n"
+	cfg = fuzz_config_load(
 	    "[agency.police]\nname = Northshire Police\n"
 	    "aliases = Police, PPU, Public Protection Unit\n"
 	    "to = p@police.example\nallow = *@police.example\n"
@@ -70,14 +44,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	    "[agency.health]\nname = Northshire Integrated Care Board\n"
 	    "aliases = Health, ICB, NHS\n"
 	    "to = h@nhs.example\nallow = *@nhs.example\n");
-	snprintf(path, sizeof path, "%s/rr.ini", dir);
-	write_file(path, ini, 0644);
-	config_diag_init(&d);
-	if ((cfg = config_load(path, &d)) == NULL) {
-		config_diag_print(&d, stderr);
-		abort();
-	}
-	config_diag_free(&d);
 	return 0;
 }
 
