@@ -15,7 +15,7 @@ SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 
 CC	?= cc
-PKGS	= libetpan sqlite3 gnutls json-c libxml-2.0 libcurl
+PKGS	= libetpan sqlite3 gnutls json-c libxml-2.0 libcurl zlib
 VERSION	= 0.1.0
 
 ifeq ($(SANITIZE),1)
@@ -47,14 +47,17 @@ LDLIBS	+= $(PKG_LIBS) -liniparser
 
 # The core both programs link: everything but the two front doors.
 CORE_SRCS = \
+	daemon/agencyreturn.c \
 	daemon/alert.c \
 	daemon/calendar.c \
 	daemon/cases.c \
 	daemon/classify.c \
 	daemon/compose.c \
 	daemon/config.c \
+	daemon/csv.c \
 	daemon/date.c \
 	daemon/db.c \
+	daemon/docx.c \
 	daemon/engine.c \
 	daemon/html.c \
 	daemon/imap.c \
@@ -65,6 +68,7 @@ CORE_SRCS = \
 	daemon/mailnames.c \
 	daemon/mime.c \
 	daemon/notify.c \
+	daemon/odt.c \
 	daemon/outbox.c \
 	daemon/purge.c \
 	daemon/quote.c \
@@ -76,20 +80,25 @@ CORE_SRCS = \
 	daemon/smtp.c \
 	daemon/store.c \
 	daemon/template.c \
+	daemon/textform.c \
 	daemon/tls.c \
 	daemon/tnef.c \
 	daemon/token.c \
-	daemon/xmalloc.c
+	daemon/xmalloc.c \
+	daemon/zip.c
 
 DAEMON_SRCS = daemon/main.c daemon/loop.c
 CTL_SRCS = daemon/ctl.c daemon/inspect.c daemon/report.c
 
 UNIT_TESTS = \
+	test_agencyreturn \
 	test_calendar \
 	test_classify \
 	test_compose \
 	test_config \
+	test_csv \
 	test_date \
+	test_docx \
 	test_mailnames \
 	test_mime \
 	test_outbox \
@@ -98,7 +107,9 @@ UNIT_TESTS = \
 	test_sin \
 	test_store \
 	test_template \
-	test_token
+	test_textform \
+	test_token \
+	test_zip
 
 CORE_OBJS   = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
@@ -146,7 +157,7 @@ tests: all $(TEST_BINS)
 # whole core built by clang with coverage instrumentation.
 FUZZ_CC	?= clang
 FUZZ_BUILD = build-fuzz
-FUZZ_TARGETS = fuzz_mime fuzz_sin
+FUZZ_TARGETS = fuzz_mime fuzz_sin fuzz_csv fuzz_textform fuzz_docx fuzz_odt
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	      -fno-omit-frame-pointer $(PKG_CFLAGS)
