@@ -72,6 +72,7 @@ CORE_SRCS = \
 	daemon/outbox.c \
 	daemon/purge.c \
 	daemon/quote.c \
+	daemon/returnform.c \
 	daemon/schedule.c \
 	daemon/schema.c \
 	daemon/secret.c \
@@ -103,6 +104,7 @@ UNIT_TESTS = \
 	test_mime \
 	test_outbox \
 	test_purge \
+	test_returnform \
 	test_schedule \
 	test_sin \
 	test_store \
@@ -117,7 +119,16 @@ CTL_OBJS    = $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS   = $(UNIT_TESTS:%=$(BUILD)/tests/%) $(BUILD)/tests/imapcheck \
 	      $(BUILD)/tests/outboxctl
 
-all: $(BUILD)/rapidreviewd $(BUILD)/rapidreviewctl
+# The Word return form every request carries, built from its XML sources.
+FORM_DOCX = templates/forms/agency-return.docx
+FORM_SRCS = $(wildcard forms/agency-return/*.xml forms/agency-return/_rels/.rels \
+	forms/agency-return/*/*.xml forms/agency-return/*/_rels/*.rels)
+
+all: $(BUILD)/rapidreviewd $(BUILD)/rapidreviewctl $(FORM_DOCX)
+
+$(FORM_DOCX): scripts/build-form $(FORM_SRCS)
+	@mkdir -p $(dir $@)
+	python3 scripts/build-form forms/agency-return $@
 
 # The default data path is compiled in: rebuild what uses it when it changes.
 $(BUILD)/.datadir: FORCE
@@ -252,7 +263,7 @@ uninstall:
 	rmdir $(DESTDIR)$(DATADIR) 2>/dev/null || :
 
 clean:
-	rm -rf build build-san build-fuzz
+	rm -rf build build-san build-fuzz $(FORM_DOCX)
 
 .PHONY: all tests deps check demo demo-stop install uninstall clean fuzz FORCE \
 	fuzz-run
