@@ -15,7 +15,8 @@ SYSCONFDIR ?= /etc
 UNITDIR	?= /lib/systemd/system
 
 CC	?= cc
-PKGS	= libetpan sqlite3 gnutls json-c libxml-2.0 libcurl zlib
+PKGS	= libetpan sqlite3 gnutls json-c libxml-2.0 libcurl zlib libical \
+	  cairo-pdf pangocairo fontconfig
 VERSION	= 0.1.0
 
 ifeq ($(SANITIZE),1)
@@ -51,6 +52,7 @@ CORE_SRCS = \
 	daemon/alert.c \
 	daemon/calendar.c \
 	daemon/cases.c \
+	daemon/chronology.c \
 	daemon/classify.c \
 	daemon/compose.c \
 	daemon/config.c \
@@ -60,6 +62,7 @@ CORE_SRCS = \
 	daemon/docx.c \
 	daemon/engine.c \
 	daemon/html.c \
+	daemon/ics.c \
 	daemon/imap.c \
 	daemon/imapsrc.c \
 	daemon/log.c \
@@ -70,6 +73,7 @@ CORE_SRCS = \
 	daemon/notify.c \
 	daemon/odt.c \
 	daemon/outbox.c \
+	daemon/pack.c \
 	daemon/purge.c \
 	daemon/quote.c \
 	daemon/returnform.c \
@@ -100,9 +104,11 @@ UNIT_TESTS = \
 	test_csv \
 	test_date \
 	test_docx \
+	test_ics \
 	test_mailnames \
 	test_mime \
 	test_outbox \
+	test_pack \
 	test_purge \
 	test_returnform \
 	test_schedule \
@@ -117,7 +123,7 @@ CORE_OBJS   = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 DAEMON_OBJS = $(DAEMON_SRCS:%.c=$(BUILD)/%.o)
 CTL_OBJS    = $(CTL_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS   = $(UNIT_TESTS:%=$(BUILD)/tests/%) $(BUILD)/tests/imapcheck \
-	      $(BUILD)/tests/outboxctl
+	      $(BUILD)/tests/outboxctl $(BUILD)/tests/packbench
 
 # The Word return form every request carries, built from its XML sources.
 FORM_DOCX = templates/forms/agency-return.docx
@@ -159,6 +165,11 @@ $(BUILD)/tests/imapcheck: $(BUILD)/tests/tools/imapcheck.o $(CORE_OBJS)
 
 # Queue and flush the outbox from the command line, for the SMTP tests.
 $(BUILD)/tests/outboxctl: $(BUILD)/tests/tools/outboxctl.o $(CORE_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Time the meeting pack on a generated case (bench/pack.sh).
+$(BUILD)/tests/packbench: $(BUILD)/tests/tools/packbench.o $(CORE_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
