@@ -54,6 +54,7 @@ CORE_SRCS = \
 	daemon/cases.c \
 	daemon/chronology.c \
 	daemon/classify.c \
+	daemon/commands.c \
 	daemon/compose.c \
 	daemon/config.c \
 	daemon/csv.c \
@@ -69,6 +70,7 @@ CORE_SRCS = \
 	daemon/maildir.c \
 	daemon/mailer.c \
 	daemon/mailnames.c \
+	daemon/meeting.c \
 	daemon/mime.c \
 	daemon/notify.c \
 	daemon/odt.c \
@@ -76,7 +78,9 @@ CORE_SRCS = \
 	daemon/pack.c \
 	daemon/purge.c \
 	daemon/quote.c \
+	daemon/requests.c \
 	daemon/returnform.c \
+	daemon/returns.c \
 	daemon/schedule.c \
 	daemon/schema.c \
 	daemon/secret.c \

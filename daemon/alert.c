@@ -34,6 +34,19 @@ static const struct {
 	{ "bounce", "mail from the partnership could not be delivered",
 	    "The recipient's mail server refused it permanently. Check the "
 	    "agency's address in the configuration." },
+	{ "secure-notice", "a return was sent through a secure mail portal",
+	    "The agency used Egress, NHSmail [secure] or Zix, so the mail holds "
+	    "a link, not the return. Open the portal, fetch the return by "
+	    "hand, and send it on to the Rapid Review mailbox as the agency's "
+	    "reply (or use the reprocess command)." },
+	{ "attachment-refused", "an agency's attachment was refused",
+	    "It was macro-enabled, password-protected, over a limit or "
+	    "unreadable. The sender has been told why and asked to send it "
+	    "again; nothing from it was stored as a return." },
+	{ "unrequested-return", "a return came from an agency not asked",
+	    "The agency is allowed to write, but no request for this case was "
+	    "sent to it. It was kept as a note on the case; use the request "
+	    "command to add the agency if it should take part." },
 	{ "delivery", "mail could not be sent",
 	    "Our own mail server refused it permanently. Check the [smtp] "
 	    "settings and the recipient's address." },

@@ -14,7 +14,10 @@
 #include "db.h"
 #include "log.h"
 #include "mailer.h"
+#include "meeting.h"
 #include "mime.h"
+#include "requests.h"
+#include "returns.h"
 #include "schedule.h"
 #include "sin.h"
 #include "store.h"
@@ -139,109 +142,6 @@ add_names(struct tmpl_record *r, const char *list, const char *field,
 
 	for (i = 0; i < n; i++)
 		tmpl_record_set_string(tmpl_list_add_record(l), field, v[i]);
-}
-
-/* The plain-text return form carried in every request (SPEC §3.3). */
-static char *
-text_form(const char *ref)
-{
-	char	*form;
-
-	xasprintf(&form,
-	    "--- RAPID REVIEW RETURN %s BEGIN ---\n"
-	    "Completed by:\n"
-	    "Role:\n"
-	    "Email:\n"
-	    "Phone:\n"
-	    "Date completed:\n"
-	    "Involved with the child or family (yes/no):\n"
-	    "Summary of involvement:\n"
-	    "First contact:\n"
-	    "Last contact:\n"
-	    "Open or closed at the time of the incident:\n"
-	    "Chronology (one line each: YYYY-MM-DD | contact type | "
-	    "what happened | outcome):\n"
-	    "Quality of practice:\n"
-	    "Impact of practice on outcomes for the child:\n"
-	    "Good practice:\n"
-	    "What could have been done differently:\n"
-	    "Information sharing:\n"
-	    "The child's voice and lived experience:\n"
-	    "Race, culture, disability and other inequalities:\n"
-	    "Immediate actions taken or needed:\n"
-	    "Learning identified:\n"
-	    "LCSPR criteria met (yes/no/unsure):\n"
-	    "Why:\n"
-	    "Parallel processes:\n"
-	    "Records secured (yes/no):\n"
-	    "Quality assured by:\n"
-	    "Date signed off:\n"
-	    "--- END ---", ref);
-	return form;
-}
-
-static const char *
-incident_text(const char *type)
-{
-	if (type == NULL)
-		return "not given";
-	return strcmp(type, "death") == 0 ? "death" : "serious harm";
-}
-
-/* Queue one agency's request, threaded under the acknowledgement. */
-static int
-queue_request(const struct case_env *e, const char *ref,
-    const struct agency_config *a, const struct sin_fields *f,
-    const struct case_milestones *ms, const char *thread, long long now,
-    char **cause)
-{
-	struct mail_request	 req;
-	struct tmpl_record	*r;
-	char			*reply = NULL, *form, key[128];
-	int			 queued, rc;
-
-	r = tmpl_record_new();
-	tmpl_record_set_string(r, "agency_name", a->name);
-	if (f->n_children > 0)
-		tmpl_record_set_string(r, "child", f->children[0].identifier);
-	tmpl_record_set_string(r, "incident_type",
-	    incident_text(f->incident_type));
-	set_day(r, "incident_date", f->incident_date);
-	tmpl_record_set_string(r, "background", f->background != NULL ?
-	    f->background : "");
-	set_day(r, "due", ms->returns_due);
-	tmpl_record_set_printf(r, "due_day", "%d",
-	    e->cfg->deadlines.returns_due_day);
-	set_day(r, "meeting_by", ms->meeting_by);
-	if (e->cfg->partnership.plus_addressing)
-		reply = token_address(e->key, e->cfg->partnership.address, ref,
-		    a->key);
-	tmpl_record_set_string(r, "reply_address", reply != NULL ? reply :
-	    e->cfg->partnership.address);
-	form = text_form(ref);
-	tmpl_record_set_string(r, "text_form", form);
-	tmpl_record_set_bool(r, "has_form", 0);
-
-	memset(&req, 0, sizeof req);
-	snprintf(key, sizeof key, "request:%s:%s", ref, a->key);
-	req.template = "request";
-	req.case_ref = ref;
-	req.agency = a->key;
-	req.to = (const char *const *)a->to.v;
-	req.nto = a->to.n;
-	req.reply_to = reply;
-	req.in_reply_to = thread;
-	req.dedupe_key = key;
-	rc = mailer_queue(e->store, e->cfg, r, &req, f->n_children > 0 ?
-	    f->children[0].identifier : NULL, now, NULL, &queued, cause);
-	tmpl_record_free(r);
-	free(reply);
-	free(form);
-	if (rc != 0)
-		return -1;
-	return db_exec(e->store, cause, "UPDATE requests SET state = "
-	    "'requested', requested_at = ? WHERE agency = ? AND case_id = "
-	    "(SELECT id FROM cases WHERE ref = ?)", "ltt", now, a->key, ref);
 }
 
 static void
@@ -523,8 +423,7 @@ case_open_from_sin(const struct case_env *e, const struct mime_message *m,
 	    queue_query(e, ref, m->from.addr, &f, thread, now, cause) != 0)
 		goto out;
 	for (i = 0; i < nw; i++)
-		if (queue_request(e, ref, w[i].agency, &f, &ms, thread, now,
-		    cause) != 0)
+		if (request_send(e, ref, w[i].agency->key, 0, now, cause) != 0)
 			goto out;
 	if (db_exec(e->store, cause, "UPDATE cases SET state = "
 	    "'awaiting_returns', updated_at = ? WHERE id = ?", "ll", now,
@@ -566,42 +465,13 @@ case_record_reply(const struct case_env *e, const char *ref,
     const char *agency, const struct mime_message *m, int64_t row,
     long long now, char **cause)
 {
-	long long	 open;
-	char		*detail;
-	int		 r;
-
 	if (agency == NULL)	/* an administrator writing in the thread */
 		return db_exec(e->store, cause, "INSERT INTO notes (case_id, "
 		    "message_id, kind, author, created_at) SELECT id, ?, "
 		    "'admin', ?, ? FROM cases WHERE ref = ?", "ltlt",
 		    (long long)row, m->from.addr, now, ref);
 
-	/* Until the return readers exist, a reply answers the request. */
-	if (db_exec(e->store, cause, "INSERT INTO notes (case_id, request_id, "
-	    "message_id, kind, author, created_at) SELECT c.id, r.id, ?, "
-	    "'reply', ?, ? FROM cases c LEFT JOIN requests r ON r.case_id = "
-	    "c.id AND r.agency = ? WHERE c.ref = ?", "ltltt", (long long)row,
-	    m->from.addr, now, agency, ref) != 0 ||
-	    db_exec(e->store, cause, "UPDATE requests SET state = 'returned', "
-	    "returned_at = coalesce(returned_at, ?) WHERE agency = ? AND "
-	    "state NOT IN ('waived') AND case_id = (SELECT id FROM cases "
-	    "WHERE ref = ?)", "ltt", now, agency, ref) != 0)
-		return -1;
-	r = db_get_int64(e->store, &open, cause, "SELECT count(*) FROM "
-	    "requests WHERE state NOT IN ('returned', 'waived') AND case_id = "
-	    "(SELECT id FROM cases WHERE ref = ?)", "t", ref);
-	if (r < 0)
-		return -1;
-	if (open == 0 && db_exec(e->store, cause, "UPDATE cases SET state = "
-	    "'returns_complete', updated_at = ? WHERE ref = ? AND state IN "
-	    "('open', 'requests_sent', 'awaiting_returns')", "lt", now,
-	    ref) != 0)
-		return -1;
-	xasprintf(&detail, "agency=%s msgid=%s", agency, m->message_id != NULL ?
-	    m->message_id : "-");
-	r = audit(e, now, "return.received", ref, detail, cause);
-	free(detail);
-	return r;
+	return return_record(e, ref, agency, m, row, now, cause);
 }
 
 /* --- the tick --- */
@@ -1008,6 +878,7 @@ case_tick(const struct case_env *e, long long now, size_t *queued,
 	if (store_begin(e->store, cause) != 0)
 		return -1;
 	if (tick_requests(e, today, now, queued, cause) != 0 ||
+	    meeting_tick(e, today, now, queued, cause) != 0 ||
 	    tick_panel(e, today, now, cause) != 0 ||
 	    tick_digest(e, today, minutes, now, queued, cause) != 0) {
 		store_rollback(e->store);

@@ -17,10 +17,13 @@
 #include <json-c/json.h>
 
 #include "calendar.h"
+#include "cases.h"
+#include "commands.h"
 #include "config.h"
 #include "engine.h"
 #include "inspect.h"
 #include "mime.h"
+#include "pack.h"
 #include "purge.h"
 #include "report.h"
 #include "store.h"
@@ -648,6 +651,58 @@ cmd_audit(struct ctl *c, int argc, char **argv)
 }
 
 static int
+cmd_return(struct ctl *c, int argc, char **argv)
+{
+	struct calendar	*cal;
+	struct store	*st;
+	long		 today;
+	char		*cause = NULL;
+	int		 r;
+
+	if (argc != 3)
+		usage();
+	if (read_open(c, &st, &cal, &today) != 0)
+		return 1;
+	r = report_return(stdout, st, argv[1], argv[2], c->json, &cause);
+	if (r < 0) {
+		fprintf(stderr, "rapidreviewctl: return: %s\n", cause);
+		free(cause);
+	} else if (r == 1)
+		fprintf(stderr, "rapidreviewctl: no return from %s in %s\n",
+		    argv[2], argv[1]);
+	calendar_free(cal);
+	store_close(st);
+	return r == 0 ? 0 : 1;
+}
+
+static int
+cmd_chronology(struct ctl *c, int argc, char **argv)
+{
+	struct calendar	*cal;
+	struct store	*st;
+	long		 today;
+	char		*cause = NULL;
+	int		 format = c->json ? REPORT_JSON : REPORT_TABLE, r;
+
+	if (argc == 3 && strcmp(argv[2], "--csv") == 0)
+		format = REPORT_CSV;
+	else if (argc == 3 && strcmp(argv[2], "--json") == 0)
+		format = REPORT_JSON;
+	else if (argc != 2)
+		usage();
+	if (read_open(c, &st, &cal, &today) != 0)
+		return 1;
+	r = report_chronology(stdout, st, c->cfg, argv[1], format, &cause);
+	if (r != 0) {
+		fprintf(stderr, "rapidreviewctl: chronology: %s\n", cause);
+		free(cause);
+	}
+	calendar_free(cal);
+	store_close(st);
+	return r == 0 ? 0 : 1;
+}
+
+static int
 cmd_quarantine(struct ctl *c, int argc, char **argv)
 {
 	if (argc != 1)
@@ -740,7 +795,107 @@ cmd_backup(struct ctl *c, int argc, char **argv)
 	return r == 0 ? 0 : 1;
 }
 
+/* Run email commands locally, as an administrator (SPEC §5, §6). */
+static int
+cmd_command(struct ctl *c, int argc, char **argv)
+{
+	struct command_transcript	 t;
+	struct ctl_core			 core;
+	struct case_env			 env;
+	char				*cause = NULL;
+	size_t				 i;
+	int				 rc = 1;
+
+	if (argc != 2)
+		usage();
+	if (core_open(c, &core, 0) != 0)
+		return 1;
+	env.store = core.store;
+	env.cfg = c->cfg;
+	env.cal = core.cal;
+	env.key = core.key;
+	if (store_begin(core.store, &cause) != 0)
+		goto out;
+	if (commands_run(&env, "rapidreviewctl", argv[1], ctl_now(c), &t,
+	    &cause) != 0) {
+		store_rollback(core.store);
+		goto out;
+	}
+	if (store_commit(core.store, &cause) != 0) {
+		command_transcript_clear(&t);
+		goto out;
+	}
+	for (i = 0; i < t.n; i++)
+		printf("> %s\n%s\n\n", t.lines[i].line, t.lines[i].result);
+	if (t.n == 0)
+		printf("No commands were found.\n");
+	rc = t.errors || t.n == 0 ? 1 : 0;
+	command_transcript_clear(&t);
+out:
+	if (cause != NULL) {
+		fprintf(stderr, "rapidreviewctl: command: %s\n", cause);
+		free(cause);
+	}
+	core_close(&core);
+	return rc;
+}
+
+/* pack REF -o FILE writes the PDF (and FILE.csv); without -o it is sent. */
+static int
+cmd_pack(struct ctl *c, int argc, char **argv)
+{
+	struct pack_output	 po;
+	struct ctl_core		 core;
+	char			*cause = NULL, *text, *csvpath = NULL;
+	int			 rc = 1, fd;
+
+	if (argc == 2) {
+		xasprintf(&text, "pack %s", argv[1]);
+		argv[1] = text;
+		rc = cmd_command(c, 2, argv);
+		free(text);
+		return rc;
+	}
+	if (argc != 4 || strcmp(argv[2], "-o") != 0)
+		usage();
+	if (core_open(c, &core, 0) != 0)
+		return 1;
+	memset(&po, 0, sizeof po);
+	if (pack_build(core.store, c->cfg, core.cal, argv[1], ctl_now(c), 1,
+	    &po, &cause) != 0) {
+		fprintf(stderr, "rapidreviewctl: pack: %s\n", cause);
+		free(cause);
+		goto out;
+	}
+	xasprintf(&csvpath, "%s.csv", argv[3]);
+	/* The pack holds a child's data: readable by its owner alone. */
+	if ((fd = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    write(fd, po.pdf, po.pdf_len) != (ssize_t)po.pdf_len ||
+	    close(fd) != 0) {
+		fprintf(stderr, "rapidreviewctl: %s: %s\n", argv[3],
+		    strerror(errno));
+		goto out;
+	}
+	if ((fd = open(csvpath, O_WRONLY | O_CREAT | O_TRUNC, 0600)) == -1 ||
+	    write(fd, po.csv, po.csv_len) != (ssize_t)po.csv_len ||
+	    close(fd) != 0) {
+		fprintf(stderr, "rapidreviewctl: %s: %s\n", csvpath,
+		    strerror(errno));
+		goto out;
+	}
+	printf("%s: meeting pack written (%zu bytes); chronology in %s\n",
+	    argv[3], po.pdf_len, csvpath);
+	rc = 0;
+out:
+	free(csvpath);
+	pack_output_clear(&po);
+	core_close(&core);
+	return rc;
+}
+
 static const struct ctl_command commands[] = {
+	{ "command", "'TEXT'", cmd_command },
+	{ "pack", "REF [-o FILE.pdf]", cmd_pack },
 	{ "purge", "[--dry-run]", cmd_purge },
 	{ "hold", "REF on|off", cmd_hold },
 	{ "backup", "FILE", cmd_backup },
@@ -748,6 +903,8 @@ static const struct ctl_command commands[] = {
 	{ "show", "REF", cmd_show },
 	{ "outbox", "[--pending]", cmd_outbox },
 	{ "audit", "REF", cmd_audit },
+	{ "return", "REF AGENCY", cmd_return },
+	{ "chronology", "REF [--csv|--json]", cmd_chronology },
 	{ "quarantine", "", cmd_quarantine },
 	{ "calendar", "[YEAR]", cmd_calendar },
 	{ "workday", "DATE N", cmd_workday },
@@ -849,6 +1006,7 @@ main(int argc, char **argv)
 		}
 		rc = commands[i].fn(&c, argc, argv);
 		config_free(c.cfg);
+		pack_shutdown();
 		return rc;
 	}
 	fprintf(stderr, "rapidreviewctl: unknown command '%s'\n", argv[0]);

@@ -18,6 +18,7 @@
 #include "calendar.h"
 #include "cases.h"
 #include "classify.h"
+#include "commands.h"
 #include "config.h"
 #include "db.h"
 #include "engine.h"
@@ -26,7 +27,7 @@
 #include "store.h"
 #include "xmalloc.h"
 
-static int	db_link_case(struct engine *, int64_t, const char *, char **);
+static int	db_link_case(struct store *, int64_t, const char *, char **);
 static int	act_on(struct engine *, const struct case_env *,
 		    const struct classification *, const struct mime_message *,
 		    int64_t, long long, char **);
@@ -454,6 +455,7 @@ ingest_classified(struct engine *e, const char *raw, size_t len,
 		break;
 	case KIND_SIN:
 	case KIND_REPLY:
+	case KIND_COMMAND:
 		switch (act_on(e, &cenv, &c, m, row, now, cause)) {
 		case 0:
 			break;
@@ -488,14 +490,36 @@ out:
 
 /* Tie a stored message to a case found after it was stored. */
 static int
-db_link_case(struct engine *e, int64_t row, const char *ref, char **cause)
+db_link_case(struct store *st, int64_t row, const char *ref, char **cause)
 {
-	return db_exec(e->store, cause, "UPDATE messages SET case_id = (SELECT "
-	    "id FROM cases WHERE ref = ?) WHERE id = ?", "tl", ref,
-	    (long long)row);
+	return db_exec(st, cause, "UPDATE messages SET case_id = (SELECT id "
+	    "FROM cases WHERE ref = ?) WHERE id = ?", "tl", ref, (long long)row);
 }
 
-/* Run the handler of a SIN or a reply. */
+/* An administrator's command message: run it, answer with the transcript. */
+static int
+run_commands(const struct case_env *cenv, const struct mime_message *m,
+    int64_t row, long long now, char **cause)
+{
+	struct command_transcript	 t;
+	char				*thread = NULL;
+	int				 rc;
+
+	if (commands_run(cenv, m->from.addr, m->new_text != NULL ?
+	    m->new_text : m->text != NULL ? m->text : "", now, &t, cause) != 0)
+		return -1;
+	if (m->message_id != NULL)
+		xasprintf(&thread, "<%s>", m->message_id);
+	rc = commands_send_transcript(cenv, &t, m->from.addr, thread, row, now,
+	    cause);
+	if (rc == 0 && t.case_ref != NULL)
+		rc = db_link_case(cenv->store, row, t.case_ref, cause);
+	free(thread);
+	command_transcript_clear(&t);
+	return rc;
+}
+
+/* Run the handler of a SIN, a reply or a command message. */
 static int
 handle(struct engine *e, const struct case_env *cenv,
     const struct classification *c, const struct mime_message *m,
@@ -507,12 +531,14 @@ handle(struct engine *e, const struct case_env *cenv,
 	if (c->kind == KIND_REPLY)
 		return case_record_reply(cenv, c->case_ref, c->agency, m, row,
 		    now, cause);
+	if (c->kind == KIND_COMMAND)
+		return run_commands(cenv, m, row, now, cause);
 	if (c->case_ref != NULL)
 		return 0;	/* a follow-up to a case's notification */
 	if (case_open_from_sin(cenv, m, row, now, &ref, cause) != 0)
 		return -1;
 	/* The SIN belongs to the case it opened. */
-	rc = ref != NULL ? db_link_case(e, row, ref, cause) : 0;
+	rc = ref != NULL ? db_link_case(e->store, row, ref, cause) : 0;
 	free(ref);
 	return rc;
 }

@@ -171,6 +171,8 @@ mailer_queue(struct store *st, const struct config *cfg, struct tmpl_record *r,
 	msg.text_len = tlen;
 	msg.html = html;
 	msg.html_len = hlen;
+	msg.alternatives = req->alternatives;
+	msg.nalternatives = req->nalternatives;
 	msg.attachments = req->attachments;
 	msg.nattachments = req->nattachments;
 	if (compose_build(&msg, &raw, &rawlen, cause) != 0)

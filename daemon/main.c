@@ -11,8 +11,9 @@
 #include "config.h"
 #include "date.h"
 #include "log.h"
-#include "mailnames.h"
 #include "loop.h"
+#include "mailnames.h"
+#include "pack.h"
 #include "xmalloc.h"
 
 #define CONFIG_DIR	RR_CONFIG_DIR
@@ -122,6 +123,7 @@ main(int argc, char **argv)
 	struct loop_options	 lo;
 	struct config_diag	 diag;
 	struct config		*cfg;
+	int			 rc;
 	const char		*now_text = NULL, *config_file = NULL;
 	const char		*instance = NULL;
 	int			 ch, check = 0, verbose = 0;
@@ -202,5 +204,7 @@ main(int argc, char **argv)
 	config_diag_free(&diag);
 	if (cfg->daemon.verbose)
 		log_set_verbose(1);
-	return loop_run(cfg, &lo);
+	rc = loop_run(cfg, &lo);
+	pack_shutdown();	/* the font caches a pack left, for leak checkers */
+	return rc;
 }

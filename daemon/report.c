@@ -12,6 +12,7 @@
 #include <sqlite3.h>
 
 #include "calendar.h"
+#include "chronology.h"
 #include "date.h"
 #include "db.h"
 #include "report.h"
@@ -178,8 +179,10 @@ report_show(FILE *fp, struct store *st, const struct calendar *cal,
 	    "c.day0_basis, d.day_n, c.date_notified, c.date_aware, "
 	    "c.incident_date, c.incident_type, c.sin_late, c.panel_ref, "
 	    "c.local_authority, c.residing_authority, c.missing_fields, "
-	    "c.notifier, c.meeting_at, c.meeting_place, c.decision, "
-	    "c.submitted_on, c.legal_hold, c.created_at, c.updated_at, "
+	    "c.notifier, c.meeting_at, c.meeting_minutes, c.meeting_place, "
+	    "c.meeting_seq, c.pack_version, c.pack_sent_at, c.decision, "
+	    "c.decision_text, c.decided_at, c.submitted_on, "
+	    "c.withdrawn_reason, c.legal_hold, c.created_at, c.updated_at, "
 	    "c.closed_at, c.background FROM cases c JOIN case_days d ON "
 	    "d.case_id = c.id WHERE c.ref = ?";
 	static const char *children_sql = "SELECT position, identifier, age, "
@@ -191,9 +194,10 @@ report_show(FILE *fp, struct store *st, const struct calendar *cal,
 	    "id";
 	static const char *requests_sql = "SELECT agency, state, origin, "
 	    "due_date, extended_due, extended_reason, waived_reason, "
-	    "out_of_office, requested_at, returned_at, escalated_at FROM "
-	    "requests WHERE case_id = (SELECT id FROM cases WHERE ref = ?) "
-	    "ORDER BY agency";
+	    "out_of_office, requested_at, returned_at, escalated_at, (SELECT "
+	    "count(*) FROM returns t WHERE t.request_id = requests.id) AS "
+	    "versions FROM requests WHERE case_id = (SELECT id FROM cases "
+	    "WHERE ref = ?) ORDER BY agency";
 	struct json_object	*o, *a;
 	sqlite3_stmt		*s;
 	long long		 n;
@@ -286,4 +290,121 @@ report_quarantine(FILE *fp, struct store *st, int json, char **cause)
 	    "q.reason, m.sender, c.ref AS 'case', m.agency, q.released_at "
 	    "FROM quarantine q JOIN messages m ON m.id = q.message_id LEFT "
 	    "JOIN cases c ON c.id = m.case_id ORDER BY q.id", ""), json, cause);
+}
+
+/* The columns of a return, as stored; the JSON keys of SPEC §3.3. */
+#define RETURN_COLUMNS "t.version, t.superseded, t.complete, t.nil, " \
+	"t.source, t.attachment_sha256, t.warnings, t.missing, " \
+	"t.received_at, t.agency_name AS agency, t.author, t.role, " \
+	"t.email, t.phone, t.completed, t.involved, t.involvement, " \
+	"t.first_contact, t.last_contact, t.case_status, t.quality, " \
+	"t.impact, t.good_practice, t.different, t.information_sharing, " \
+	"t.voice_of_child, t.equality, t.immediate_actions, t.learning, " \
+	"t.lcspr_view, t.lcspr_rationale, t.parallel_processes, " \
+	"t.records_secured, t.signed_off_by, t.signed_off"
+#define RETURN_FROM " FROM returns t JOIN requests r ON r.id = " \
+	"t.request_id JOIN cases c ON c.id = r.case_id WHERE c.ref = ? " \
+	"AND r.agency = ?"
+
+int
+report_return(FILE *fp, struct store *st, const char *ref,
+    const char *agency, int json, char **cause)
+{
+	static const char *current_sql = "SELECT t.id, r.state AS "
+	    "request_state, " RETURN_COLUMNS RETURN_FROM " AND "
+	    "t.superseded = 0";
+	static const char *rows_sql = "SELECT date, date_text, time, "
+	    "contact_type, seen, event, outcome, significance FROM chronology "
+	    "WHERE return_id = ? ORDER BY position";
+	static const char *versions_sql = "SELECT t.version, t.complete, "
+	    "t.source, t.received_at, t.attachment_sha256, (SELECT count(*) "
+	    "FROM chronology h WHERE h.return_id = t.id) AS rows"
+	    RETURN_FROM " ORDER BY t.version";
+	struct json_object	*o, *a;
+	sqlite3_stmt		*s;
+	long long		 id;
+	int			 r, i;
+
+	if ((s = db_query(st, cause, current_sql, "tt", ref, agency)) == NULL)
+		return -1;
+	if ((r = sqlite3_step(s)) != SQLITE_ROW) {
+		sqlite3_finalize(s);
+		if (r == SQLITE_DONE)
+			return 1;
+		xasprintf(cause, "%s", sqlite3_errmsg(store_db(st)));
+		return -1;
+	}
+	id = sqlite3_column_int64(s, 0);
+	if (!json) {
+		for (i = 1; i < sqlite3_column_count(s); i++) {
+			const unsigned char *v = sqlite3_column_text(s, i);
+
+			fprintf(fp, "%-20s %s\n", sqlite3_column_name(s, i),
+			    v != NULL ? (const char *)v : "-");
+		}
+		sqlite3_finalize(s);
+		fprintf(fp, "\nchronology\n");
+		if (emit(fp, st, db_query(st, cause, rows_sql, "l", id), 0,
+		    cause) != 0)
+			return -1;
+		fprintf(fp, "\nversions\n");
+		return emit(fp, st, db_query(st, cause, versions_sql, "tt", ref,
+		    agency), 0, cause);
+	}
+	o = row_json(s);
+	json_object_object_del(o, "id");
+	sqlite3_finalize(s);
+	if ((a = rows_json(st, db_query(st, cause, rows_sql, "l", id),
+	    cause)) == NULL)
+		goto fail;
+	json_object_object_add(o, "chronology", a);
+	if ((a = rows_json(st, db_query(st, cause, versions_sql, "tt", ref,
+	    agency), cause)) == NULL)
+		goto fail;
+	json_object_object_add(o, "versions", a);
+	print_json(fp, o);
+	json_object_put(o);
+	return 0;
+fail:
+	json_object_put(o);
+	return -1;
+}
+
+int
+report_chronology(FILE *fp, struct store *st, const struct config *cfg,
+    const char *ref, int format, char **cause)
+{
+	struct chronology	 ch;
+	struct json_object	*a;
+	char			*csv;
+	size_t			 i, len;
+
+	if (chronology_load(st, cfg, ref, &ch, cause) != 0)
+		return -1;
+	if (format == REPORT_CSV) {
+		csv = chronology_csv(&ch, &len);
+		fwrite(csv, 1, len, fp);
+		free(csv);
+	} else if (format == REPORT_JSON) {
+		a = chronology_json(&ch);
+		print_json(fp, a);
+		json_object_put(a);
+	} else {
+		fprintf(fp, "date\ttime\tagency\tcontact_type\tseen\tevent\t"
+		    "outcome\tsignificance\n");
+		for (i = 0; i < ch.n_rows; i++) {
+			const struct chron_row *w = &ch.rows[i];
+
+			fprintf(fp, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			    w->date != NULL ? w->date : w->date_text != NULL ?
+			    w->date_text : "-", w->time != NULL ? w->time : "-",
+			    w->agency, w->contact_type != NULL ?
+			    w->contact_type : "-", w->seen != NULL ? w->seen :
+			    "-", w->event != NULL ? w->event : "-",
+			    w->outcome != NULL ? w->outcome : "-",
+			    w->significance != NULL ? w->significance : "-");
+		}
+	}
+	chronology_clear(&ch);
+	return 0;
 }

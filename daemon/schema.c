@@ -459,9 +459,20 @@ static const char schema_v2[] =
 "-- When purge cleared the case's content; NULL: not purged.\n"
 "ALTER TABLE cases ADD COLUMN purged_at INTEGER;\n";
 
+/*
+ * 3: a return that arrives after the pack went out and before the meeting
+ * makes the pack stale; the tick then sends an updated one (SPEC §2).
+ * A command message's transcript is keyed by the message it answers.
+ */
+static const char schema_v3[] =
+"-- 1: a return arrived after the last pack; an updated one is due.\n"
+"ALTER TABLE cases ADD COLUMN pack_stale INTEGER NOT NULL DEFAULT 0\n"
+"    CHECK (pack_stale IN (0, 1));\n";
+
 const struct schema_migration schema_migrations[] = {
 	{ 1, schema_v1 },
 	{ 2, schema_v2 },
+	{ 3, schema_v3 },
 };
 const size_t schema_nmigrations =
     sizeof schema_migrations / sizeof schema_migrations[0];

@@ -37,9 +37,9 @@ int	case_open_from_sin(const struct case_env *,
 	    char **ref, char **cause);
 
 /*
- * An agency's reply to a request: recorded against the request (its
- * return, until the return readers read it) and the case's state moved on
- * when every request is answered. Returns 0 or -1 with *cause.
+ * A reply in a case: an administrator's is a note on the case; an
+ * agency's is read for its return (returns.h). Returns 0 or -1 with
+ * *cause.
  */
 int	case_record_reply(const struct case_env *, const char *ref,
 	    const char *agency, const struct mime_message *,

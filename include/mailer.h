@@ -27,6 +27,8 @@ struct mail_request {
 	const char			*reply_to;	/* or NULL */
 	const char			*in_reply_to;	/* "<id>" thread root, or NULL */
 	const char			*dedupe_key;	/* or NULL */
+	const struct compose_part	*alternatives;	/* e.g. text/calendar */
+	size_t				 nalternatives;
 	const struct compose_part	*attachments;
 	size_t				 nattachments;
 };

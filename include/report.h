@@ -39,4 +39,20 @@ int	report_audit(FILE *, struct store *, const char *ref, int json,
 /* quarantine: id, created_at, reason, sender, case, agency, released_at. */
 int	report_quarantine(FILE *, struct store *, int json, char **cause);
 
+/*
+ * return REF AGENCY: the agency's current return (its fields by the keys
+ * of SPEC §3.3, its state and warnings), its chronology rows, and every
+ * version received. JSON: the return's keys, "chronology": [...],
+ * "versions": [...]. Returns 1 when there is no return.
+ */
+int	report_return(FILE *, struct store *, const char *ref,
+	    const char *agency, int json, char **cause);
+
+/* chronology REF: the merged chronology (chronology.h) as a table, CSV or
+ * JSON. Returns -1 for no such case. */
+enum { REPORT_TABLE, REPORT_CSV, REPORT_JSON };
+struct config;
+int	report_chronology(FILE *, struct store *, const struct config *,
+	    const char *ref, int format, char **cause);
+
 #endif

@@ -139,7 +139,7 @@ reply_token() { python3 -c 'import json,sys,re; print(re.search(r"[\w.+-]+@[\w.-
 for who in pvp@northshire.police.uk:police safeguarding@nhs.net:health; do
 	addr=${who%%:*}
 	key=${who##*:}
-	printf 'From: %s\r\nTo: %s\r\nSubject: RE: OFFICIAL-SENSITIVE [RR-2024-001] Information request\r\nMessage-ID: <reply-%s.%s@example.org>\r\n\r\nNIL RETURN\r\nNo involvement.\r\n' \
+	printf 'From: %s\r\nTo: %s\r\nSubject: RE: OFFICIAL-SENSITIVE [RR-2024-001] Information request\r\nMessage-ID: <reply-%s.%s@example.org>\r\n\r\nNIL RETURN\r\nJane Smith, Safeguarding Lead\r\n' \
 	    "$addr" "$(reply_token "$T/$key.json")" "$key" "$$" >"$T/reply-$key.eml"
 	send_mail "$addr" "$(reply_token "$T/$key.json")" "$T/reply-$key.eml"
 done
@@ -149,8 +149,10 @@ settle
 [ "$(db "SELECT group_concat(agency || '=' || state, ' ') FROM (SELECT agency, state FROM requests ORDER BY agency)")" = \
   "csc=requested education=requested health=returned police=returned" ] ||
     fail "requests not as expected: $(db "SELECT agency, state FROM requests")"
-[ "$(count pvp@northshire.police.uk)" = 1 ] || fail "police was reminded after replying"
-[ "$(count safeguarding@nhs.net)" = 1 ] || fail "health was reminded after replying"
+# The request and the receipt for the nil return; no reminder.
+[ "$(count pvp@northshire.police.uk)" = 2 ] || fail "police was reminded after replying"
+[ "$(count safeguarding@nhs.net)" = 2 ] || fail "health was reminded after replying"
+dump pvp@northshire.police.uk | grep -q "return received" || fail "police got no receipt"
 [ "$(count csc@northshire-cc.gov.uk)" = 2 ] || fail "csc was not reminded"
 [ "$(count education@northshire-cc.gov.uk)" = 2 ] || fail "education was not reminded"
 dump csc@northshire-cc.gov.uk | python3 -c '

@@ -66,7 +66,7 @@ grep -q "logged in\|connect" "$T/out" && fail "the daemon tried to connect"
 
 step "a template with an unknown name fails --check-config with its line"
 mkdir -p "$T/templates"
-cp "$RR_SRC"/templates/* "$T/templates/"
+cp -r "$RR_SRC"/templates/* "$T/templates/"
 printf 'Dear {{agency_nmae}},\n' >>"$T/templates/reminder.txt"
 sed -e "s|^directory = .*|directory = $T/templates|" \
     -e "s|^holidays_file = .*|holidays_file = $RR_SRC/config/bank-holidays.json|" \
