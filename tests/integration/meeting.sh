@@ -3,7 +3,7 @@
 # OpenSMTPD and Dovecot, driven with --once --now:
 # - commands mailed by an administrator to +commands take effect and come
 #   back in a transcript: meeting, request, extend, waive, attendee, pack,
-#   decision, submitted, close; the same text from a non-administrator
+#   decision, submitted, close, withdraw; the same text from a non-administrator
 #   changes nothing and is quarantined; "thanks" stops the reading;
 # - the invitation, set in BST for a meeting after the clocks go back
 #   (2024-10-28), has the right local time for libical's and Python's
@@ -266,8 +266,29 @@ ctl command "status $REF" | grep -q "$REF: submitted" || fail "rapidreviewctl co
 ctl pack "$REF" -o "$T/local.pdf" || fail "pack -o failed"
 [ "$(stat -c %a "$T/local.pdf")" = 600 ] || fail "pack -o file is not 0600"
 pdftotext "$T/local.pdf" - | grep -q "Officers saw mother" || fail "the local pack lacks the chronology"
-ctl command "close $REF" | grep -q "is closed" || fail "close failed"
+commands "$MANAGER" 2024-10-31T09:00 "close $REF"
+transcript | grep -q "$REF is closed" || fail "close not confirmed"
 [ "$(db "SELECT state FROM cases")" = closed ] || fail "not closed"
 ctl command "waive $REF police too late" | grep -q "Failed: $REF is closed" ||
     fail "a closed case accepted a command"
+
+step "a withdrawn case cancels its meeting: METHOD:CANCEL, same UID"
+sed -e 's/Child J/Child K/' -e "s/<sin\./<sin2./" -e 's/2024-10-09/2024-10-30/' \
+    -e 's/2024-10-10/2024-10-31/' -e 's/2024-10-14/2024-11-01/' "$T/sin.eml" >"$T/sin2.eml"
+send_mail "$NOTIFIER" "$PARTNERSHIP" "$T/sin2.eml"
+sleep 1
+once 2024-11-01T09:00
+commands "$MANAGER" 2024-11-04T09:00 "meeting RR-2024-002 2024-11-12 10:00
+withdraw RR-2024-002 the criteria for a Rapid Review were not met"
+transcript | grep -q "RR-2024-002 is withdrawn. The meeting was cancelled" ||
+    fail "withdraw not confirmed"
+[ "$(db "SELECT state FROM cases WHERE ref = 'RR-2024-002'")" = withdrawn ] || fail "not withdrawn"
+dump "$CHAIR" | python3 -c '
+import json, sys
+inv = [m for m in json.load(sys.stdin) if m["calendar"] and "RR-2024-002" in m["calendar"][0]]
+assert [m["calendar_method"][0] for m in inv] == ["REQUEST", "CANCEL"], [m["calendar_method"] for m in inv]
+uids = {l for m in inv for l in m["calendar"][0].splitlines() if l.startswith("UID:")}
+assert len(uids) == 1, uids
+assert "STATUS:CANCELLED" in inv[-1]["calendar"][0]
+' || fail "the cancellation is wrong"
 pass
