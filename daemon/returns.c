@@ -412,8 +412,8 @@ store_return(const struct case_env *e, long long request_id,
 	    db_exec(e->store, cause, "INSERT INTO returns (request_id, version, "
 	    "complete, nil, source, message_id, attachment_id, "
 	    "attachment_sha256, warnings, missing, received_at) VALUES (?, ?, "
-	    "?, ?, ?, nullif(?, 0), nullif(?, 0), ?, ?, ?, ?)", "lliitllttl"
-	    "l", request_id, *version, ar_is_complete(ret), ret->nil,
+	    "?, ?, ?, nullif(?, 0), nullif(?, 0), ?, ?, ?, ?)", "lliitlltttl",
+	    request_id, *version, ar_is_complete(ret), ret->nil,
 	    source_name(ret->source), (long long)row, att_id,
 	    rd->part != NULL ? rd->part->sha256 : NULL, warn_text, miss_text,
 	    now) != 0)

@@ -254,6 +254,9 @@ sleep 1
 once 2024-07-11T09:00
 settle
 [ "$(db "SELECT state FROM requests WHERE agency = 'health'")" = draft ] || fail "health not a draft"
+[ "$(db "SELECT replace(missing, char(10), '; ') FROM returns t JOIN requests r ON r.id = t.request_id WHERE r.agency = 'health'")" = \
+    "Chronology; Quality of practice; Impact of practice on outcomes for the child; LCSPR criteria met" ] ||
+    fail "the draft does not record what is missing: $(db "SELECT missing FROM returns t JOIN requests r ON r.id = t.request_id WHERE r.agency = 'health'")"
 dump "$HEALTH" | python3 -c '
 import json, sys
 q = [m for m in json.load(sys.stdin) if "Missing:" in m["body"]]
