@@ -93,6 +93,7 @@ CORE_SRCS = \
 	daemon/tls.c \
 	daemon/tnef.c \
 	daemon/token.c \
+	daemon/utf8.c \
 	daemon/xmalloc.c \
 	daemon/zip.c
 

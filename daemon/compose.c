@@ -17,6 +17,7 @@
 #include <gnutls/crypto.h>
 
 #include "compose.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* Fold header lines at this many characters (RFC 5322 2.1.1 "SHOULD"). */
@@ -51,7 +52,6 @@ static void	cbuf_add(struct cbuf *, const void *, size_t);
 static void	cbuf_str(struct cbuf *, const char *);
 static void	cbuf_printf(struct cbuf *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-static size_t	utf8_seq(const unsigned char *, size_t);
 static int	compose_check_text(const char *, const char *, size_t,
 		    char **);
 static int	compose_domain_valid(const char *, size_t);
@@ -133,41 +133,6 @@ cbuf_printf(struct cbuf *b, const char *fmt, ...)
 
 /* ---- Validation ------------------------------------------------------- */
 
-/* Length of the well-formed UTF-8 sequence at s, or 0. */
-static size_t
-utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned	c = s[0], min;
-	size_t		len, k;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[k] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return len;
-}
-
 /*
  * Everything that reaches a header line passes here first: CR and LF are
  * how a value smuggles in a header of its own (or an SMTP command, with
@@ -191,7 +156,7 @@ compose_check_text(const char *field, const char *s, size_t max,
 		}
 	}
 	for (i = 0; i < len; i += n) {
-		if ((n = utf8_seq(u + i, len - i)) == 0) {
+		if ((n = utf8_seq_len(u + i, len - i)) == 0) {
 			xasprintf(cause, "%s is not valid UTF-8", field);
 			return -1;
 		}
@@ -702,7 +667,7 @@ hdr_encoded(struct cbuf *b, const char *s, size_t len)
 		/* Take whole characters while they fit. */
 		used = 0;
 		for (j = i; j < len; j += n) {
-			if ((n = utf8_seq(u + j, len - j)) == 0)
+			if ((n = utf8_seq_len(u + j, len - j)) == 0)
 				n = 1;	/* validated earlier; be safe */
 			if (useb)
 				w = (j + n - i + 2) / 3 * 4;
@@ -963,7 +928,7 @@ filename_fallback(const char *s)
 	char			*out = xmalloc(len + 1);
 
 	for (i = 0; i < len; i += n) {
-		n = utf8_seq(u + i, len - i);
+		n = utf8_seq_len(u + i, len - i);
 		if (n == 0)
 			n = 1;
 		if (n == 1)

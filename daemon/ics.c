@@ -11,6 +11,7 @@
 
 #include "compose.h"
 #include "ics.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 #define ICS_PRODID	"-//rapidreviewd//Rapid Review//EN"
@@ -46,7 +47,6 @@ static const char ics_london_vtimezone[] =
     "END:STANDARD\r\n"
     "END:VTIMEZONE\r\n";
 
-static size_t	ics_utf8_seq(const unsigned char *, size_t);
 static int	ics_text_valid(const char *, int);
 static int	ics_address_valid(const char *);
 static int	ics_check(const struct ics_meeting *, char **);
@@ -56,41 +56,6 @@ static int	ics_local_ambiguous(icaltimezone *, long long);
 static icalproperty *ics_time_property(icalproperty_kind, long long,
 		    icaltimezone *, icaltimezone *);
 static icalproperty *ics_mailto(icalproperty_kind, const char *);
-
-/* Length of the well-formed UTF-8 sequence at s, or 0. */
-static size_t
-ics_utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned	c = s[0], min;
-	size_t		len, k;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (n < len)
-		return 0;
-	for (k = 1; k < len; k++) {
-		if ((s[k] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[k] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	return len;
-}
 
 /*
  * Well-formed UTF-8 without control characters but tab (RFC 5545 3.3.11
@@ -109,7 +74,7 @@ ics_text_valid(const char *s, int multiline)
 			    (p[i] == '\r' || p[i] == '\n')))
 				return 0;
 		}
-		if ((k = ics_utf8_seq(p + i, n - i)) == 0)
+		if ((k = utf8_seq_len(p + i, n - i)) == 0)
 			return 0;
 		i += k;
 	}

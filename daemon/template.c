@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "template.h"
+#include "utf8.h"
 #include "xmalloc.h"
 
 /* ---- Data model ------------------------------------------------------ */
@@ -326,44 +327,17 @@ static int
 tmpl_check_text(struct tmpl_parser *p)
 {
 	const unsigned char	*s = (const unsigned char *)p->text;
-	size_t			 i = 0, n, k;
+	size_t			 i = 0, n;
 	int			 line = 1;
-	unsigned		 c, min;
 
 	while (i < p->len) {
-		c = s[i];
-		if (c == '\n')
+		if (s[i] == '\n')
 			line++;
-		if (c == '\0')
+		if (s[i] == '\0')
 			return tmpl_fail(p, line, "NUL byte in template");
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			n = 1;
-			c &= 0x1f;
-			min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			n = 2;
-			c &= 0x0f;
-			min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			n = 3;
-			c &= 0x07;
-			min = 0x10000;
-		} else
+		if ((n = utf8_seq_len(s + i, p->len - i)) == 0)
 			return tmpl_fail(p, line, "not valid UTF-8");
-		if (p->len - i <= n)
-			return tmpl_fail(p, line, "not valid UTF-8");
-		for (k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return tmpl_fail(p, line, "not valid UTF-8");
-			c = (c << 6) | (s[i + k] & 0x3f);
-		}
-		if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-			return tmpl_fail(p, line, "not valid UTF-8");
-		i += n + 1;
+		i += n;
 	}
 	return 0;
 }
