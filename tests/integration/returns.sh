@@ -247,6 +247,22 @@ rows_of() {
 rows_of 2 | grep -q 'Zoë' || fail "accents lost from the CSV"
 check_return csc "$FIX/csc-answers.json" rows || fail "CSV rows differ from the answers"
 
+step "the same answers in an HTML-only reply (as Outlook sends it) are read the same"
+python3 - "$T/edu-typed.txt" "$T/edu.html" <<'PY'
+import html, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+body = "".join(f"<p class=MsoNormal>{html.escape(l) or '&nbsp;'}</p>\n" for l in text.splitlines())
+open(sys.argv[2], "w", encoding="utf-8").write(
+    f"<html><head><meta charset=utf-8></head><body><div class=WordSection1>\n{body}</div></body></html>\n")
+PY
+reply "$EDU" "$T/edu-typed.txt" --html "$T/edu.html"
+sleep 1
+once 2024-07-10T12:00
+settle
+[ "$(db "SELECT version || ':' || source FROM returns t JOIN requests r ON r.id = t.request_id WHERE r.agency = 'education' AND superseded = 0")" = "2:text" ] ||
+    fail "the HTML-only reply was not read as a new version"
+check_return education "$FIX/csc-answers.json" || fail "the HTML-only reply was not read faithfully"
+
 step "health's incomplete return gets a query naming exactly what is missing"
 "$FORMFILL" typed "$FIX/health-incomplete.json" "$REF" >"$T/health1.txt"
 reply "$HEALTH" "$T/health1.txt"
