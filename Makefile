@@ -61,6 +61,7 @@ CORE_SRCS = \
 	daemon/date.c \
 	daemon/db.c \
 	daemon/docx.c \
+	daemon/formxml.c \
 	daemon/engine.c \
 	daemon/html.c \
 	daemon/ics.c \
@@ -189,7 +190,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	      -fno-omit-frame-pointer $(PKG_CFLAGS)
 
-$(FUZZ_BUILD)/%: tests/fuzz/%.c tests/fuzz/fuzz_config.h $(CORE_SRCS)
+$(FUZZ_BUILD)/%: tests/fuzz/%.c tests/fuzz/fuzz_config.h tests/fuzz/fuzz_forms.h \
+    $(CORE_SRCS)
 	@mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFLAGS) -o $@ $(filter %.c,$^) $(LDLIBS)
 

@@ -8,14 +8,14 @@
  * type (a .docm), and any part we read that holds a DOCTYPE. libxml2
  * parses without network, entity substitution or DTD loading. The walk is
  * depth-limited and counts what it makes (blocks, cells and bytes of
- * text), because nested controls and tables copy their text outwards.
+ * text), because nested controls and tables copy their text outwards:
+ * the parse and the counting builder are formxml.c's.
  *
  * Elements are matched by local name in the WordprocessingML namespace,
  * transitional or ISO Strict. Content controls nested in a paragraph, a
  * table or another control are appended after the body, so that they do
  * not break the runs of paragraphs the label rules read.
  */
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@
 #include <libxml/tree.h>
 
 #include "agencyreturn.h"
+#include "formxml.h"
 #include "forms.h"
 #include "xmalloc.h"
 #include "zip.h"
@@ -36,25 +37,10 @@
 #define MC_NS		"http://schemas.openxmlformats.org/markup-" \
 			"compatibility/2006"
 
-#define DOCX_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOERROR | \
-			XML_PARSE_NOWARNING)
-#define DOCX_MAX_TEXT	(64 * 1024 * 1024)	/* bytes of text made */
 #define DOCX_MAX_STYLES	10000
 #define DOCX_MAX_CHAIN	16			/* basedOn links followed */
-#define DOCX_MAX_KEY	64
 
 #define DOCX_MAIN	"word/document.xml"
-#define DOCX_DAMAGED	"the document is damaged (its text could not be read)"
-#define DOCX_DOCTYPE	"the document contains a DOCTYPE declaration, " \
-			"which we do not accept"
-
-enum docx_over { DOCX_FITS, DOCX_TOO_MANY, DOCX_TOO_MUCH_TEXT };
-
-struct buf {
-	char	*s;
-	size_t	 n;
-	size_t	 cap;
-};
 
 struct docx_style {
 	char		*id;
@@ -64,33 +50,18 @@ struct docx_style {
 };
 
 struct docx {
-	struct ar_doc		*doc;
-	size_t			 cap;
-	struct ar_block		*later;	/* nested controls, for the end */
-	size_t			 n_later;
-	size_t			 later_cap;
-	size_t			 units;	/* blocks and cells made */
-	size_t			 text;	/* bytes of text made */
-	enum docx_over		 over;
+	struct formxml		 fx;
 	struct docx_style	*styles;	/* sorted by id */
 	size_t			 n_styles;
 };
 
 /* A paragraph being read. */
 struct docx_para {
-	struct buf	text;
-	struct buf	boxes;		/* text boxes anchored in it */
-	size_t		runs;		/* runs with text */
-	size_t		bold;		/* of which bold */
-	int		style_bold;
-};
-
-/* A table being read: rows of cells. */
-struct docx_table {
-	char		***cells;
-	size_t		 *n_cols;
-	size_t		  n_rows;
-	size_t		  cap;
+	struct formxml_buf	text;
+	struct formxml_buf	boxes;	/* text boxes anchored in it */
+	size_t			runs;	/* runs with text */
+	size_t			bold;	/* of which bold */
+	int			style_bold;
 };
 
 /* A content control's properties. */
@@ -101,95 +72,45 @@ struct docx_sdt {
 	xmlNode	*content;	/* w:sdtContent */
 };
 
-static void	docx_blocks(struct docx *, xmlNode *, struct buf *, int, int);
+static void	docx_blocks(struct docx *, xmlNode *, struct formxml_buf *,
+		    int, int);
 static void	docx_inline(struct docx *, xmlNode *, struct docx_para *,
 		    int);
-static void	docx_rows(struct docx *, xmlNode *, struct docx_table *, int);
-static void	docx_cells(struct docx *, xmlNode *, struct docx_table *,
+static void	docx_rows(struct docx *, xmlNode *, struct formxml_table *,
+		    int);
+static void	docx_cells(struct docx *, xmlNode *, struct formxml_table *,
 		    int);
 
 /* --- text --- */
-
-static void
-docx_add(struct docx *dx, struct buf *b, const char *s, size_t n)
-{
-	if (dx->over != DOCX_FITS)
-		return;
-	if (n > DOCX_MAX_TEXT - dx->text) {
-		dx->over = DOCX_TOO_MUCH_TEXT;
-		return;
-	}
-	dx->text += n;
-	if (b->n + n + 1 > b->cap) {
-		if (b->cap == 0)
-			b->cap = 64;
-		while (b->n + n + 1 > b->cap)
-			b->cap *= 2;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-/* Add a line: after a newline when b already holds text. */
-static void
-docx_line(struct docx *dx, struct buf *b, const char *s, size_t n)
-{
-	if (n == 0)
-		return;
-	if (b->n > 0)
-		docx_add(dx, b, "\n", 1);
-	docx_add(dx, b, s, n);
-}
-
-/* The buffer's text, owned by the caller; b is emptied. */
-static char *
-docx_take(struct buf *b)
-{
-	char	*s = b->s != NULL ? b->s : xstrdup("");
-
-	memset(b, 0, sizeof *b);
-	return s;
-}
 
 /*
  * Text from a w:t: the no-break and fixed-width spaces (the five en
  * spaces of an empty legacy FORMTEXT field) become plain spaces.
  */
 static void
-docx_add_text(struct docx *dx, struct buf *b, const unsigned char *s)
+docx_add_text(struct formxml *fx, struct formxml_buf *b,
+    const unsigned char *s)
 {
 	const unsigned char	*run = s;
 
 	while (*s != '\0') {
 		if (s[0] == 0xc2 && s[1] == 0xa0) {
-			docx_add(dx, b, (const char *)run, (size_t)(s - run));
-			docx_add(dx, b, " ", 1);
+			formxml_add(fx, b, (const char *)run,
+			    (size_t)(s - run));
+			formxml_add(fx, b, " ", 1);
 			s += 2;
 			run = s;
 		} else if (s[0] == 0xe2 && s[1] == 0x80 &&
 		    ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xaf)) {
-			docx_add(dx, b, (const char *)run, (size_t)(s - run));
-			docx_add(dx, b, " ", 1);
+			formxml_add(fx, b, (const char *)run,
+			    (size_t)(s - run));
+			formxml_add(fx, b, " ", 1);
 			s += 3;
 			run = s;
 		} else
 			s++;
 	}
-	docx_add(dx, b, (const char *)run, (size_t)(s - run));
-}
-
-static int
-docx_blank(const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
-		    s[i] != '\r')
-			return 0;
-	return 1;
+	formxml_add(fx, b, (const char *)run, (size_t)(s - run));
 }
 
 /* --- XML --- */
@@ -284,249 +205,6 @@ docx_on(const xmlNode *n)
 	    strcasecmp(v, "none") == 0);
 }
 
-/* memmem, ignoring ASCII case. */
-static int
-docx_contains(const unsigned char *s, size_t n, const char *needle)
-{
-	size_t	m = strlen(needle), i;
-
-	if (m == 0 || n < m)
-		return m == 0;
-	for (i = 0; i + m <= n; i++)
-		if (strncasecmp((const char *)s + i, needle, m) == 0)
-			return 1;
-	return 0;
-}
-
-/*
- * "<!DOCTYPE" in any case; NUL bytes between the letters are skipped so
- * that a UTF-16 part is caught too.
- */
-static int
-docx_has_doctype(const unsigned char *s, size_t n)
-{
-	static const char	 pat[] = "<!doctype";
-	size_t			 i, j = 0;
-	int			 c;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\0')
-			continue;
-		c = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i];
-		if (c == pat[j]) {
-			if (++j == sizeof pat - 1)
-				return 1;
-		} else
-			j = c == '<' ? 1 : 0;
-	}
-	return 0;
-}
-
-static void
-docx_silent(void *ctx, const char *fmt, ...)
-{
-}
-
-/*
- * Parse an XML part: FORM_OK with *xml set, FORM_REFUSED for a DOCTYPE,
- * FORM_UNREADABLE when it is not well-formed.
- */
-static enum form_result
-docx_parse(const unsigned char *part, size_t len, xmlDoc **xml, char **why)
-{
-	xmlGenericErrorFunc	 old = xmlGenericError;
-	void			*oldctx = xmlGenericErrorContext;
-	xmlDoc			*doc;
-
-	*xml = NULL;
-	if (docx_has_doctype(part, len)) {
-		*why = xstrdup(DOCX_DOCTYPE);
-		return FORM_REFUSED;
-	}
-	if (len > INT_MAX) {
-		*why = xstrdup("the document is too large");
-		return FORM_REFUSED;
-	}
-	/* Nothing of the document on stderr, whatever libxml2 meets. */
-	xmlSetGenericErrorFunc(NULL, docx_silent);
-	doc = xmlReadMemory((const char *)part, (int)len, NULL, NULL,
-	    DOCX_XML_OPTIONS);
-	xmlSetGenericErrorFunc(oldctx, old);
-	if (doc == NULL) {
-		*why = xstrdup(DOCX_DAMAGED);
-		return FORM_UNREADABLE;
-	}
-	if (doc->intSubset != NULL || doc->extSubset != NULL) {
-		xmlFreeDoc(doc);
-		*why = xstrdup(DOCX_DOCTYPE);
-		return FORM_REFUSED;
-	}
-	*xml = doc;
-	return FORM_OK;
-}
-
-/* --- blocks --- */
-
-static int
-docx_count(struct docx *dx)
-{
-	if (dx->over != DOCX_FITS)
-		return -1;
-	if (++dx->units > FORMS_MAX_BLOCKS) {
-		dx->over = DOCX_TOO_MANY;
-		return -1;
-	}
-	return 0;
-}
-
-static struct ar_block *
-docx_new_block(struct docx *dx, int later)
-{
-	struct ar_block	**arr, *b;
-	size_t		 *n, *cap;
-
-	if (docx_count(dx) != 0)
-		return NULL;
-	if (later) {
-		arr = &dx->later;
-		n = &dx->n_later;
-		cap = &dx->later_cap;
-	} else {
-		arr = &dx->doc->blocks;
-		n = &dx->doc->n_blocks;
-		cap = &dx->cap;
-	}
-	if (*n == *cap) {
-		*cap = *cap == 0 ? 64 : *cap * 2;
-		*arr = xreallocarray(*arr, *cap, sizeof **arr);
-	}
-	b = &(*arr)[(*n)++];
-	memset(b, 0, sizeof *b);
-	return b;
-}
-
-static void
-docx_push_para(struct docx *dx, char *text, int emphasis)
-{
-	struct ar_block	*b;
-
-	if ((b = docx_new_block(dx, 0)) == NULL) {
-		free(text);
-		return;
-	}
-	b->type = AR_BLOCK_PARA;
-	b->text = text;
-	b->emphasis = emphasis;
-}
-
-/* Takes key and title (the caller's struct docx_sdt lets them go). */
-static void
-docx_push_control(struct docx *dx, struct docx_sdt *s, char *text, int later)
-{
-	struct ar_block	*b;
-
-	if ((b = docx_new_block(dx, later)) == NULL) {
-		free(text);
-		return;
-	}
-	b->type = AR_BLOCK_CONTROL;
-	b->text = text;
-	b->key = s->key;
-	b->title = s->title;
-	s->key = s->title = NULL;
-}
-
-static void
-docx_table_free(struct docx_table *t)
-{
-	size_t	r, c;
-
-	for (r = 0; r < t->n_rows; r++) {
-		for (c = 0; c < t->n_cols[r]; c++)
-			free(t->cells[r][c]);
-		free(t->cells[r]);
-	}
-	free(t->cells);
-	free(t->n_cols);
-	memset(t, 0, sizeof *t);
-}
-
-static void
-docx_push_table(struct docx *dx, struct docx_table *t)
-{
-	struct ar_block	*b;
-
-	if ((b = docx_new_block(dx, 0)) == NULL) {
-		docx_table_free(t);
-		return;
-	}
-	b->type = AR_BLOCK_TABLE;
-	b->cells = t->cells;
-	b->n_cols = t->n_cols;
-	b->n_rows = t->n_rows;
-	memset(t, 0, sizeof *t);
-}
-
-static void
-docx_table_row(struct docx_table *t)
-{
-	if (t->n_rows == t->cap) {
-		t->cap = t->cap == 0 ? 8 : t->cap * 2;
-		t->cells = xreallocarray(t->cells, t->cap, sizeof *t->cells);
-		t->n_cols = xreallocarray(t->n_cols, t->cap,
-		    sizeof *t->n_cols);
-	}
-	t->cells[t->n_rows] = NULL;
-	t->n_cols[t->n_rows] = 0;
-	t->n_rows++;
-}
-
-/* Add a cell to the last row (takes text). */
-static void
-docx_table_cell(struct docx *dx, struct docx_table *t, char *text)
-{
-	size_t	r, n;
-
-	if (docx_count(dx) != 0) {
-		free(text);
-		return;
-	}
-	if (t->n_rows == 0)
-		docx_table_row(t);
-	r = t->n_rows - 1;
-	n = t->n_cols[r];
-	/* Room doubles at each power of two. */
-	if (n == 0 || (n & (n - 1)) == 0)
-		t->cells[r] = xreallocarray(t->cells[r], n == 0 ? 1 : n * 2,
-		    sizeof *t->cells[r]);
-	t->cells[r][n] = text;
-	t->n_cols[r] = n + 1;
-}
-
-/* A table's text, a line for each cell that has some. */
-static void
-docx_table_text(struct docx *dx, const struct docx_table *t, size_t r0,
-    size_t c0, struct buf *b)
-{
-	size_t	r, c;
-
-	for (r = r0; r < t->n_rows; r++)
-		for (c = r == r0 ? c0 : 0; c < t->n_cols[r]; c++)
-			docx_line(dx, b, t->cells[r][c],
-			    strlen(t->cells[r][c]));
-}
-
-/* Empty the cells from (r0, c0) on: a control showing its placeholder. */
-static void
-docx_table_blank(struct docx_table *t, size_t r0, size_t c0)
-{
-	size_t	r, c;
-
-	for (r = r0; r < t->n_rows; r++)
-		for (c = r == r0 ? c0 : 0; c < t->n_cols[r]; c++)
-			t->cells[r][c][0] = '\0';
-}
-
 /* --- styles --- */
 
 static int
@@ -546,13 +224,6 @@ docx_style(const struct docx *dx, const char *id)
 	key.id = (char *)(uintptr_t)id;
 	return bsearch(&key, dx->styles, dx->n_styles, sizeof key,
 	    docx_style_cmp);
-}
-
-static int
-docx_heading_name(const char *s)
-{
-	return s != NULL && (strcasestr(s, "heading") != NULL ||
-	    strcasestr(s, "title") != NULL);
 }
 
 /* The w:style elements of styles.xml, basedOn chains followed. */
@@ -578,8 +249,9 @@ docx_load_styles(struct docx *dx, xmlDoc *xml)
 		}
 		s = &st[n_st++];
 		s->id = xstrdup(id);
-		s->heading = docx_heading_name(id) ||
-		    docx_heading_name(docx_attr(docx_child(n, "name"), "val"));
+		s->heading = formxml_heading_name(id) ||
+		    formxml_heading_name(docx_attr(docx_child(n, "name"),
+		    "val"));
 		s->bold = -1;
 		if ((rpr = docx_child(n, "rPr")) != NULL &&
 		    (b = docx_child(rpr, "b")) != NULL)
@@ -623,20 +295,6 @@ docx_free_styles(struct docx *dx)
 
 /* --- content controls --- */
 
-/* The key in "[rr:KEY]", or NULL. */
-static char *
-docx_bracket_key(const char *s)
-{
-	const char	*p, *e;
-
-	if (s == NULL || (p = strcasestr(s, "[rr:")) == NULL)
-		return NULL;
-	p += 4;
-	if ((e = strchr(p, ']')) == NULL || e == p || e - p > DOCX_MAX_KEY)
-		return NULL;
-	return xstrndup(p, (size_t)(e - p));
-}
-
 static void
 docx_sdt_info(const xmlNode *sdt, struct docx_sdt *s)
 {
@@ -649,11 +307,7 @@ docx_sdt_info(const xmlNode *sdt, struct docx_sdt *s)
 		return;
 	tag = docx_attr(docx_child(pr, "tag"), "val");
 	alias = docx_attr(docx_child(pr, "alias"), "val");
-	if (tag != NULL && strncasecmp(tag, "rr:", 3) == 0 && tag[3] != '\0' &&
-	    strlen(tag + 3) <= DOCX_MAX_KEY)
-		s->key = xstrdup(tag + 3);
-	else
-		s->key = docx_bracket_key(alias);
+	s->key = formxml_key(tag, alias);
 	if (alias != NULL && *alias != '\0')
 		s->title = xstrdup(alias);
 	s->placeholder = docx_child(pr, "showingPlcHdr") != NULL &&
@@ -665,6 +319,25 @@ docx_sdt_free(struct docx_sdt *s)
 {
 	free(s->key);
 	free(s->title);
+}
+
+/* Takes key and title (the caller's struct docx_sdt lets them go). */
+static void
+docx_push_control(struct docx *dx, struct docx_sdt *s, char *text, int later)
+{
+	formxml_push_control(&dx->fx, s->key, s->title, text, later);
+	s->key = s->title = NULL;
+}
+
+/* Empty the cells from (r0, c0) on: a control showing its placeholder. */
+static void
+docx_table_blank(struct formxml_table *t, size_t r0, size_t c0)
+{
+	size_t	r, c;
+
+	for (r = r0; r < t->n_rows; r++)
+		for (c = r == r0 ? c0 : 0; c < t->n_cols[r]; c++)
+			t->cells[r][c][0] = '\0';
 }
 
 /* --- the walk --- */
@@ -714,14 +387,14 @@ docx_run(struct docx *dx, xmlNode *r, struct docx_para *pp, int depth)
 				if ((t->type == XML_TEXT_NODE ||
 				    t->type == XML_CDATA_SECTION_NODE) &&
 				    t->content != NULL)
-					docx_add_text(dx, &pp->text,
+					docx_add_text(&dx->fx, &pp->text,
 					    t->content);
 		} else if (docx_is(n, "tab") || docx_is(n, "ptab"))
-			docx_add(dx, &pp->text, "\t", 1);
+			formxml_add(&dx->fx, &pp->text, "\t", 1);
 		else if (docx_is(n, "br") || docx_is(n, "cr"))
-			docx_add(dx, &pp->text, "\n", 1);
+			formxml_add(&dx->fx, &pp->text, "\n", 1);
 		else if (docx_is(n, "noBreakHyphen"))
-			docx_add(dx, &pp->text, "-", 1);
+			formxml_add(&dx->fx, &pp->text, "-", 1);
 		else if (docx_is(n, "drawing") || docx_is(n, "pict") ||
 		    docx_is(n, "object") || docx_is_mc(n, "AlternateContent"))
 			docx_boxes(dx, n, pp, depth + 1);
@@ -729,7 +402,7 @@ docx_run(struct docx *dx, xmlNode *r, struct docx_para *pp, int depth)
 		 * not text; a field's result is in the runs that follow. */
 	}
 	if (pp->text.n > mark &&
-	    !docx_blank(pp->text.s + mark, pp->text.n - mark)) {
+	    !formxml_blank(pp->text.s + mark, pp->text.n - mark)) {
 		pp->runs++;
 		if (bold)
 			pp->bold++;
@@ -759,13 +432,13 @@ docx_inline_sdt(struct docx *dx, xmlNode *n, struct docx_para *pp, int depth)
 	sub.style_bold = pp->style_bold;
 	docx_inline(dx, s.content, &sub, depth + 1);
 	if (sub.text.n > 0)
-		docx_add(dx, &pp->text, sub.text.s, sub.text.n);
+		formxml_add(&dx->fx, &pp->text, sub.text.s, sub.text.n);
 	if (sub.boxes.n > 0)
-		docx_line(dx, &pp->boxes, sub.boxes.s, sub.boxes.n);
+		formxml_line(&dx->fx, &pp->boxes, sub.boxes.s, sub.boxes.n);
 	pp->runs += sub.runs;
 	pp->bold += sub.bold;
 	free(sub.boxes.s);
-	docx_push_control(dx, &s, docx_take(&sub.text), 1);
+	docx_push_control(dx, &s, formxml_take(&sub.text), 1);
 done:
 	docx_sdt_free(&s);
 }
@@ -782,7 +455,7 @@ docx_inline(struct docx *dx, xmlNode *parent, struct docx_para *pp,
 
 	if (depth > FORMS_MAX_XML_DEPTH)
 		return;
-	for (n = parent->children; n != NULL && dx->over == DOCX_FITS;
+	for (n = parent->children; n != NULL && dx->fx.over == FORMXML_FITS;
 	    n = n->next) {
 		if (docx_is_mc(n, "AlternateContent")) {
 			if ((c = docx_choice(n)) != NULL)
@@ -809,7 +482,7 @@ docx_inline(struct docx *dx, xmlNode *parent, struct docx_para *pp,
 }
 
 static void
-docx_para(struct docx *dx, xmlNode *p, struct buf *collect, int depth)
+docx_para(struct docx *dx, xmlNode *p, struct formxml_buf *collect, int depth)
 {
 	const struct docx_style	*st = NULL;
 	struct docx_para	 pp;
@@ -825,14 +498,7 @@ docx_para(struct docx *dx, xmlNode *p, struct buf *collect, int depth)
 	docx_inline(dx, p, &pp, depth + 1);
 	emphasis = (st != NULL && st->heading) ||
 	    (pp.runs > 0 && pp.bold == pp.runs);
-	if (pp.boxes.n > 0)
-		docx_line(dx, &pp.text, pp.boxes.s, pp.boxes.n);
-	free(pp.boxes.s);
-	if (collect != NULL) {
-		docx_line(dx, collect, pp.text.s, pp.text.n);
-		free(pp.text.s);
-	} else
-		docx_push_para(dx, docx_take(&pp.text), emphasis);
+	formxml_end_para(&dx->fx, &pp.text, &pp.boxes, collect, emphasis);
 }
 
 /*
@@ -842,14 +508,14 @@ docx_para(struct docx *dx, xmlNode *p, struct buf *collect, int depth)
  * gives the control the whole cell's text.
  */
 static void
-docx_cell_control(struct docx *dx, size_t first, const struct buf *cell)
+docx_cell_control(struct docx *dx, size_t first, const struct formxml_buf *cell)
 {
 	struct ar_block	*b;
 	size_t		 n;
 
-	if (dx->n_later != first + 1 || cell->s == NULL)
+	if (dx->fx.n_later != first + 1 || cell->s == NULL)
 		return;
-	b = &dx->later[first];
+	b = &dx->fx.later[first];
 	if (b->type != AR_BLOCK_CONTROL || b->key == NULL || b->text == NULL)
 		return;
 	n = strlen(b->text);
@@ -861,13 +527,13 @@ docx_cell_control(struct docx *dx, size_t first, const struct buf *cell)
 }
 
 static void
-docx_cell(struct docx *dx, xmlNode *tc, struct docx_table *t, int depth)
+docx_cell(struct docx *dx, xmlNode *tc, struct formxml_table *t, int depth)
 {
-	struct buf	 cell = { NULL, 0, 0 };
-	xmlNode		*pr, *vm;
-	const char	*v;
-	size_t		 first;
-	int		 continued = 0;
+	struct formxml_buf	 cell = { NULL, 0, 0 };
+	xmlNode			*pr, *vm;
+	const char		*v;
+	size_t			 first;
+	int			 continued = 0;
 
 	if ((pr = docx_child(tc, "tcPr")) != NULL &&
 	    (vm = docx_child(pr, "vMerge")) != NULL)
@@ -875,25 +541,25 @@ docx_cell(struct docx *dx, xmlNode *tc, struct docx_table *t, int depth)
 		    strcmp(v, "restart") != 0;
 	/* The cell a vertical merge continues shows nothing of its own. */
 	if (!continued) {
-		first = dx->n_later;
+		first = dx->fx.n_later;
 		docx_blocks(dx, tc, &cell, 0, depth + 1);
 		docx_cell_control(dx, first, &cell);
 	}
-	docx_table_cell(dx, t, docx_take(&cell));
+	formxml_table_cell(&dx->fx, t, formxml_take(&cell));
 }
 
 /* Cells, or content controls and custom XML wrapping cells. */
 static void
-docx_cells(struct docx *dx, xmlNode *parent, struct docx_table *t, int depth)
+docx_cells(struct docx *dx, xmlNode *parent, struct formxml_table *t, int depth)
 {
-	struct docx_sdt	 s;
-	struct buf	 text;
-	xmlNode		*n, *c;
-	size_t		 r, c0;
+	struct docx_sdt		 s;
+	struct formxml_buf	 text;
+	xmlNode			*n, *c;
+	size_t			 r, c0;
 
 	if (depth > FORMS_MAX_XML_DEPTH)
 		return;
-	for (n = parent->children; n != NULL && dx->over == DOCX_FITS;
+	for (n = parent->children; n != NULL && dx->fx.over == FORMXML_FITS;
 	    n = n->next) {
 		if (docx_is_mc(n, "AlternateContent")) {
 			if ((c = docx_choice(n)) != NULL)
@@ -906,7 +572,7 @@ docx_cells(struct docx *dx, xmlNode *parent, struct docx_table *t, int depth)
 			docx_sdt_info(n, &s);
 			if (s.content != NULL) {
 				if (t->n_rows == 0)
-					docx_table_row(t);
+					formxml_table_row(t);
 				r = t->n_rows - 1;
 				c0 = t->n_cols[r];
 				docx_cells(dx, s.content, t, depth + 1);
@@ -914,9 +580,10 @@ docx_cells(struct docx *dx, xmlNode *parent, struct docx_table *t, int depth)
 					docx_table_blank(t, r, c0);
 				if (s.key != NULL) {
 					memset(&text, 0, sizeof text);
-					docx_table_text(dx, t, r, c0, &text);
+					formxml_table_text(&dx->fx, t, r, c0,
+					    &text);
 					docx_push_control(dx, &s,
-					    docx_take(&text), 1);
+					    formxml_take(&text), 1);
 				}
 			}
 			docx_sdt_free(&s);
@@ -926,22 +593,22 @@ docx_cells(struct docx *dx, xmlNode *parent, struct docx_table *t, int depth)
 
 /* Rows, or content controls and custom XML wrapping rows. */
 static void
-docx_rows(struct docx *dx, xmlNode *parent, struct docx_table *t, int depth)
+docx_rows(struct docx *dx, xmlNode *parent, struct formxml_table *t, int depth)
 {
-	struct docx_sdt	 s;
-	struct buf	 text;
-	xmlNode		*n, *c;
-	size_t		 r0;
+	struct docx_sdt		 s;
+	struct formxml_buf	 text;
+	xmlNode			*n, *c;
+	size_t			 r0;
 
 	if (depth > FORMS_MAX_XML_DEPTH)
 		return;
-	for (n = parent->children; n != NULL && dx->over == DOCX_FITS;
+	for (n = parent->children; n != NULL && dx->fx.over == FORMXML_FITS;
 	    n = n->next) {
 		if (docx_is_mc(n, "AlternateContent")) {
 			if ((c = docx_choice(n)) != NULL)
 				docx_rows(dx, c, t, depth + 1);
 		} else if (docx_is(n, "tr")) {
-			docx_table_row(t);
+			formxml_table_row(t);
 			docx_cells(dx, n, t, depth + 1);
 		} else if (docx_is(n, "customXml"))
 			docx_rows(dx, n, t, depth + 1);
@@ -954,9 +621,10 @@ docx_rows(struct docx *dx, xmlNode *parent, struct docx_table *t, int depth)
 					docx_table_blank(t, r0, 0);
 				if (s.key != NULL) {
 					memset(&text, 0, sizeof text);
-					docx_table_text(dx, t, r0, 0, &text);
+					formxml_table_text(&dx->fx, t, r0, 0,
+					    &text);
 					docx_push_control(dx, &s,
-					    docx_take(&text), 1);
+					    formxml_take(&text), 1);
 				}
 			}
 			docx_sdt_free(&s);
@@ -966,11 +634,11 @@ docx_rows(struct docx *dx, xmlNode *parent, struct docx_table *t, int depth)
 
 /* A content control at block level: in the body, a cell or a control. */
 static void
-docx_block_sdt(struct docx *dx, xmlNode *n, struct buf *collect,
+docx_block_sdt(struct docx *dx, xmlNode *n, struct formxml_buf *collect,
     int emit_tables, int depth)
 {
-	struct docx_sdt	s;
-	struct buf	text = { NULL, 0, 0 };
+	struct docx_sdt		s;
+	struct formxml_buf	text = { NULL, 0, 0 };
 
 	docx_sdt_info(n, &s);
 	if (s.content == NULL)
@@ -989,8 +657,8 @@ docx_block_sdt(struct docx *dx, xmlNode *n, struct buf *collect,
 	docx_blocks(dx, s.content, &text, collect == NULL ? 1 : emit_tables,
 	    depth + 1);
 	if (collect != NULL)
-		docx_line(dx, collect, text.s, text.n);
-	docx_push_control(dx, &s, docx_take(&text), collect != NULL);
+		formxml_line(&dx->fx, collect, text.s, text.n);
+	docx_push_control(dx, &s, formxml_take(&text), collect != NULL);
 done:
 	docx_sdt_free(&s);
 }
@@ -1002,18 +670,18 @@ done:
  * as blocks too).
  */
 static void
-docx_blocks(struct docx *dx, xmlNode *parent, struct buf *collect,
+docx_blocks(struct docx *dx, xmlNode *parent, struct formxml_buf *collect,
     int emit_tables, int depth)
 {
 	static const char *const containers[] = { "customXml", "ins",
 	    "moveTo", "smartTag", "sdtContent", "dir", "bdo", NULL };
-	struct docx_table	 t;
+	struct formxml_table	 t;
 	xmlNode			*n, *c;
 	size_t			 i;
 
 	if (depth > FORMS_MAX_XML_DEPTH)
 		return;
-	for (n = parent->children; n != NULL && dx->over == DOCX_FITS;
+	for (n = parent->children; n != NULL && dx->fx.over == FORMXML_FITS;
 	    n = n->next) {
 		if (docx_is_mc(n, "AlternateContent")) {
 			if ((c = docx_choice(n)) != NULL)
@@ -1029,11 +697,11 @@ docx_blocks(struct docx *dx, xmlNode *parent, struct buf *collect,
 			memset(&t, 0, sizeof t);
 			docx_rows(dx, n, &t, depth + 1);
 			if (collect != NULL)
-				docx_table_text(dx, &t, 0, 0, collect);
+				formxml_table_text(&dx->fx, &t, 0, 0, collect);
 			if (collect == NULL || emit_tables)
-				docx_push_table(dx, &t);
+				formxml_push_table(&dx->fx, &t);
 			else
-				docx_table_free(&t);
+				formxml_table_free(&t);
 		} else if (docx_is(n, "sdt"))
 			docx_block_sdt(dx, n, collect, emit_tables, depth + 1);
 		else {
@@ -1050,13 +718,6 @@ docx_blocks(struct docx *dx, xmlNode *parent, struct buf *collect,
 
 /* --- the document --- */
 
-static enum form_result
-docx_zip_result(enum zip_error e)
-{
-	return e == ZIP_ELIMIT || e == ZIP_EENCRYPTED ? FORM_REFUSED :
-	    FORM_UNREADABLE;
-}
-
 /* The main part named in [Content_Types].xml, when not word/document.xml. */
 static char *
 docx_main_part(const unsigned char *types, size_t len)
@@ -1067,7 +728,7 @@ docx_main_part(const unsigned char *types, size_t len)
 	char		*why = NULL, *found = NULL;
 	xmlAttr		*a;
 
-	if (docx_parse(types, len, &xml, &why) != FORM_OK) {
+	if (formxml_parse(types, len, &xml, &why) != FORM_OK) {
 		free(why);
 		return NULL;
 	}
@@ -1139,14 +800,13 @@ docx_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 	char			*why = NULL, *main_name = NULL, *sname = NULL;
 	const char		*name;
 
-	memset(out, 0, sizeof *out);
 	memset(&dx, 0, sizeof dx);
-	dx.doc = out;
+	formxml_init(&dx.fx, out);
 
 	if ((res = docx_check_container(data, len, &why)) != FORM_OK)
 		goto fail;
 	if ((ze = zip_open(data, len, lim, &z, &why)) != ZIP_OK) {
-		res = docx_zip_result(ze);
+		res = formxml_zip_result(ze);
 		goto fail;
 	}
 	for (i = 0; i < zip_count(z); i++) {
@@ -1158,10 +818,10 @@ docx_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 	}
 	if ((ze = zip_read(z, "[Content_Types].xml", &part, &plen, &why)) ==
 	    ZIP_OK) {
-		if (docx_contains(part, plen, "macroEnabled"))
+		if (formxml_contains(part, plen, "macroEnabled"))
 			goto macro;
-		if (docx_has_doctype(part, plen)) {
-			why = xstrdup(DOCX_DOCTYPE);
+		if (formxml_has_doctype(part, plen)) {
+			why = xstrdup(FORMXML_DOCTYPE);
 			res = FORM_REFUSED;
 			goto fail;
 		}
@@ -1170,7 +830,7 @@ docx_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 		free(part);
 		part = NULL;
 	} else if (ze != ZIP_ENOENT) {
-		res = docx_zip_result(ze);
+		res = formxml_zip_result(ze);
 		goto fail;
 	} else {
 		free(why);
@@ -1179,7 +839,7 @@ docx_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 
 	name = main_name != NULL ? main_name : DOCX_MAIN;
 	if ((ze = zip_read(z, name, &part, &plen, &why)) != ZIP_OK) {
-		res = docx_zip_result(ze);
+		res = formxml_zip_result(ze);
 		if (ze == ZIP_ENOENT) {
 			free(why);
 			why = xstrdup("the document is not a Word document "
@@ -1187,7 +847,7 @@ docx_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 		}
 		goto fail;
 	}
-	if ((res = docx_parse(part, plen, &xml, &why)) != FORM_OK)
+	if ((res = formxml_parse(part, plen, &xml, &why)) != FORM_OK)
 		goto fail;
 	free(part);
 	part = NULL;
@@ -1210,7 +870,7 @@ docx_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 	free(why);
 	why = NULL;
 	if (ze == ZIP_OK) {
-		res = docx_parse(part, plen, &sxml, &why);
+		res = formxml_parse(part, plen, &sxml, &why);
 		if (res == FORM_REFUSED)
 			goto fail;
 		free(why);
@@ -1225,27 +885,9 @@ docx_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 
 	if ((body = docx_child(root, "body")) != NULL)
 		docx_blocks(&dx, body, NULL, 0, 1);
-	if (dx.over != DOCX_FITS) {
-		if (dx.over == DOCX_TOO_MANY)
-			xasprintf(&why, "the document has more than %d "
-			    "paragraphs, tables and table cells",
-			    FORMS_MAX_BLOCKS);
-		else
-			why = xstrdup("the document holds more text than we "
-			    "read (64 MB)");
-		res = FORM_REFUSED;
+	/* The nested controls go after the body. */
+	if ((res = formxml_finish(&dx.fx, &why)) != FORM_OK)
 		goto fail;
-	}
-	/* The nested controls, after the body. */
-	for (i = 0; i < dx.n_later; i++) {
-		if (out->n_blocks == dx.cap) {
-			dx.cap = dx.cap == 0 ? 64 : dx.cap * 2;
-			out->blocks = xreallocarray(out->blocks, dx.cap,
-			    sizeof *out->blocks);
-		}
-		out->blocks[out->n_blocks++] = dx.later[i];
-	}
-	free(dx.later);
 	docx_free_styles(&dx);
 	xmlFreeDoc(xml);
 	free(sname);
@@ -1260,12 +902,6 @@ macro:
 	    "which we do not open");
 	res = FORM_REFUSED;
 fail:
-	{
-		struct ar_doc	later = { dx.later, dx.n_later };
-
-		ar_doc_free(&later);
-	}
-	ar_doc_free(out);
 	docx_free_styles(&dx);
 	xmlFreeDoc(xml);
 	xmlFreeDoc(sxml);
@@ -1273,12 +909,7 @@ fail:
 	free(sname);
 	free(main_name);
 	zip_close(z);
-	if (why == NULL)
-		why = xstrdup(DOCX_DAMAGED);
-	if (cause != NULL)
-		*cause = why;
-	else
-		free(why);
+	formxml_fail(&dx.fx, why, cause);
 	return res;
 }
 
@@ -1286,15 +917,8 @@ enum form_result
 docx_read(const void *data, size_t len, const struct zip_limits *lim,
     struct agency_return **out, char **cause)
 {
-	struct ar_doc		doc;
-	enum form_result	res;
+	struct ar_doc	doc;
 
-	*out = NULL;
-	if ((res = docx_read_doc(data, len, lim, &doc, cause)) != FORM_OK)
-		return res;
-	*out = ar_new(AR_SOURCE_DOCX);
-	ar_from_doc(&doc, *out);
-	ar_finish(*out);
-	ar_doc_free(&doc);
-	return FORM_OK;
+	return formxml_return(docx_read_doc(data, len, lim, &doc, cause), &doc,
+	    AR_SOURCE_DOCX, out);
 }

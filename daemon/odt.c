@@ -8,14 +8,14 @@
  * and any part we read that holds a DOCTYPE. libxml2 parses without
  * network, entity substitution or DTD loading; the walk is depth-limited
  * and counts blocks, cells and bytes of text, since repeated cells and
- * flattened tables copy text.
+ * flattened tables copy text (the parse and the counting builder are
+ * formxml.c's).
  *
  * Whitespace in ODF text is collapsed as the format says (ODF 1.2
  * §6.1.2): runs of space, tab, CR and LF are one space, none at the start
  * of a paragraph; text:s, text:tab and text:line-break are the literal
  * ones. Notes, annotations and tracked (deleted) changes are not text.
  */
-#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +26,7 @@
 #include <libxml/tree.h>
 
 #include "agencyreturn.h"
+#include "formxml.h"
 #include "forms.h"
 #include "xmalloc.h"
 #include "zip.h"
@@ -40,26 +41,10 @@
 #define NS_LOEXT	"urn:org:documentfoundation:names:experimental:" \
 			"office:xmlns:loext:1.0"
 
-#define ODT_XML_OPTIONS	(XML_PARSE_NONET | XML_PARSE_NOERROR | \
-			XML_PARSE_NOWARNING)
-#define ODT_MAX_TEXT	(64 * 1024 * 1024)	/* bytes of text made */
 #define ODT_MAX_REPEAT	64			/* a repeated cell or row */
 #define ODT_MAX_SPACES	100			/* text:s text:c="n" */
 #define ODT_MAX_STYLES	10000
 #define ODT_MAX_CHAIN	16
-#define ODT_MAX_KEY	64
-
-#define ODT_DAMAGED	"the document is damaged (its text could not be read)"
-#define ODT_DOCTYPE	"the document contains a DOCTYPE declaration, " \
-			"which we do not accept"
-
-enum odt_over { ODT_FITS, ODT_TOO_MANY, ODT_TOO_MUCH_TEXT };
-
-struct buf {
-	char	*s;
-	size_t	 n;
-	size_t	 cap;
-};
 
 struct odt_style {
 	char		*name;		/* "P:name" or "T:name" (family) */
@@ -70,92 +55,26 @@ struct odt_style {
 };
 
 struct odt {
-	struct ar_doc		*doc;
-	size_t			 cap;
-	struct ar_block		*later;	/* controls, for the end */
-	size_t			 n_later;
-	size_t			 later_cap;
-	size_t			 units;
-	size_t			 text;
-	enum odt_over		 over;
+	struct formxml		 fx;
 	struct odt_style	*styles;	/* sorted by name */
 	size_t			 n_styles;
 	size_t			 styles_cap;
 };
 
 struct odt_para {
-	struct buf	text;
-	struct buf	boxes;		/* text boxes anchored in it */
-	size_t		runs;		/* pieces of text */
-	size_t		bold;		/* of which bold */
-	int		space;		/* at a collapsible space (or start) */
+	struct formxml_buf	text;
+	struct formxml_buf	boxes;	/* text boxes anchored in it */
+	size_t			runs;	/* pieces of text */
+	size_t			bold;	/* of which bold */
+	int			space;	/* at a collapsible space (or start) */
 };
 
-struct odt_table {
-	char		***cells;
-	size_t		 *n_cols;
-	size_t		  n_rows;
-	size_t		  cap;
-};
-
-static void	odt_blocks(struct odt *, xmlNode *, struct buf *, int);
+static void	odt_blocks(struct odt *, xmlNode *, struct formxml_buf *,
+		    int);
 static void	odt_inline(struct odt *, xmlNode *, struct odt_para *, int,
 		    int);
 
 /* --- text --- */
-
-static void
-odt_add(struct odt *ox, struct buf *b, const char *s, size_t n)
-{
-	if (ox->over != ODT_FITS)
-		return;
-	if (n > ODT_MAX_TEXT - ox->text) {
-		ox->over = ODT_TOO_MUCH_TEXT;
-		return;
-	}
-	ox->text += n;
-	if (b->n + n + 1 > b->cap) {
-		if (b->cap == 0)
-			b->cap = 64;
-		while (b->n + n + 1 > b->cap)
-			b->cap *= 2;
-		b->s = xreallocarray(b->s, b->cap, 1);
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void
-odt_line(struct odt *ox, struct buf *b, const char *s, size_t n)
-{
-	if (n == 0)
-		return;
-	if (b->n > 0)
-		odt_add(ox, b, "\n", 1);
-	odt_add(ox, b, s, n);
-}
-
-static char *
-odt_take(struct buf *b)
-{
-	char	*s = b->s != NULL ? b->s : xstrdup("");
-
-	memset(b, 0, sizeof *b);
-	return s;
-}
-
-static int
-odt_blank(const char *s, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' &&
-		    s[i] != '\r')
-			return 0;
-	return 1;
-}
 
 /*
  * Character data of a paragraph: whitespace collapsed; the no-break and
@@ -171,18 +90,18 @@ odt_add_text(struct odt *ox, struct odt_para *pp, const unsigned char *s,
 	while (*s != '\0') {
 		if (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n') {
 			if (!pp->space)
-				odt_add(ox, &pp->text, " ", 1);
+				formxml_add(&ox->fx, &pp->text, " ", 1);
 			pp->space = 1;
 			s++;
 			continue;
 		}
 		pp->space = 0;
 		if (s[0] == 0xc2 && s[1] == 0xa0) {
-			odt_add(ox, &pp->text, " ", 1);
+			formxml_add(&ox->fx, &pp->text, " ", 1);
 			s += 2;
 		} else if (s[0] == 0xe2 && s[1] == 0x80 &&
 		    ((s[2] >= 0x80 && s[2] <= 0x8a) || s[2] == 0xaf)) {
-			odt_add(ox, &pp->text, " ", 1);
+			formxml_add(&ox->fx, &pp->text, " ", 1);
 			s += 3;
 		} else {
 			/* Up to the next space or lead byte of one. */
@@ -190,12 +109,12 @@ odt_add_text(struct odt *ox, struct odt_para *pp, const unsigned char *s,
 			    *s != '\t' && *s != '\r' && *s != '\n' &&
 			    *s != 0xc2 && *s != 0xe2; s++)
 				;
-			odt_add(ox, &pp->text, (const char *)run,
+			formxml_add(&ox->fx, &pp->text, (const char *)run,
 			    (size_t)(s - run));
 		}
 	}
 	if (pp->text.n > mark &&
-	    !odt_blank(pp->text.s + mark, pp->text.n - mark)) {
+	    !formxml_blank(pp->text.s + mark, pp->text.n - mark)) {
 		pp->runs++;
 		if (bold)
 			pp->bold++;
@@ -260,225 +179,7 @@ odt_count_attr(const xmlNode *n, const char *ns, const char *name, size_t max)
 	return k == 0 ? 1 : k;
 }
 
-static int
-odt_has_doctype(const unsigned char *s, size_t n)
-{
-	static const char	 pat[] = "<!doctype";
-	size_t			 i, j = 0;
-	int			 c;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '\0')
-			continue;
-		c = s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i];
-		if (c == pat[j]) {
-			if (++j == sizeof pat - 1)
-				return 1;
-		} else
-			j = c == '<' ? 1 : 0;
-	}
-	return 0;
-}
-
-static int
-odt_contains(const unsigned char *s, size_t n, const char *needle)
-{
-	size_t	m = strlen(needle), i;
-
-	if (n < m)
-		return 0;
-	for (i = 0; i + m <= n; i++)
-		if (strncasecmp((const char *)s + i, needle, m) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-odt_silent(void *ctx, const char *fmt, ...)
-{
-}
-
-static enum form_result
-odt_parse(const unsigned char *part, size_t len, xmlDoc **xml, char **why)
-{
-	xmlGenericErrorFunc	 old = xmlGenericError;
-	void			*oldctx = xmlGenericErrorContext;
-	xmlDoc			*doc;
-
-	*xml = NULL;
-	if (odt_has_doctype(part, len)) {
-		*why = xstrdup(ODT_DOCTYPE);
-		return FORM_REFUSED;
-	}
-	if (len > INT_MAX) {
-		*why = xstrdup("the document is too large");
-		return FORM_REFUSED;
-	}
-	xmlSetGenericErrorFunc(NULL, odt_silent);
-	doc = xmlReadMemory((const char *)part, (int)len, NULL, NULL,
-	    ODT_XML_OPTIONS);
-	xmlSetGenericErrorFunc(oldctx, old);
-	if (doc == NULL) {
-		*why = xstrdup(ODT_DAMAGED);
-		return FORM_UNREADABLE;
-	}
-	if (doc->intSubset != NULL || doc->extSubset != NULL) {
-		xmlFreeDoc(doc);
-		*why = xstrdup(ODT_DOCTYPE);
-		return FORM_REFUSED;
-	}
-	*xml = doc;
-	return FORM_OK;
-}
-
 /* --- blocks --- */
-
-static int
-odt_count(struct odt *ox)
-{
-	if (ox->over != ODT_FITS)
-		return -1;
-	if (++ox->units > FORMS_MAX_BLOCKS) {
-		ox->over = ODT_TOO_MANY;
-		return -1;
-	}
-	return 0;
-}
-
-static struct ar_block *
-odt_new_block(struct odt *ox, int later)
-{
-	struct ar_block	**arr, *b;
-	size_t		 *n, *cap;
-
-	if (odt_count(ox) != 0)
-		return NULL;
-	if (later) {
-		arr = &ox->later;
-		n = &ox->n_later;
-		cap = &ox->later_cap;
-	} else {
-		arr = &ox->doc->blocks;
-		n = &ox->doc->n_blocks;
-		cap = &ox->cap;
-	}
-	if (*n == *cap) {
-		*cap = *cap == 0 ? 64 : *cap * 2;
-		*arr = xreallocarray(*arr, *cap, sizeof **arr);
-	}
-	b = &(*arr)[(*n)++];
-	memset(b, 0, sizeof *b);
-	return b;
-}
-
-static void
-odt_push_para(struct odt *ox, char *text, int emphasis)
-{
-	struct ar_block	*b;
-
-	if ((b = odt_new_block(ox, 0)) == NULL) {
-		free(text);
-		return;
-	}
-	b->type = AR_BLOCK_PARA;
-	b->text = text;
-	b->emphasis = emphasis;
-}
-
-/* Takes key, title and text. */
-static void
-odt_push_control(struct odt *ox, char *key, char *title, char *text)
-{
-	struct ar_block	*b;
-
-	if ((b = odt_new_block(ox, 1)) == NULL) {
-		free(key);
-		free(title);
-		free(text);
-		return;
-	}
-	b->type = AR_BLOCK_CONTROL;
-	b->key = key;
-	b->title = title;
-	b->text = text;
-}
-
-static void
-odt_table_free(struct odt_table *t)
-{
-	size_t	r, c;
-
-	for (r = 0; r < t->n_rows; r++) {
-		for (c = 0; c < t->n_cols[r]; c++)
-			free(t->cells[r][c]);
-		free(t->cells[r]);
-	}
-	free(t->cells);
-	free(t->n_cols);
-	memset(t, 0, sizeof *t);
-}
-
-static void
-odt_push_table(struct odt *ox, struct odt_table *t)
-{
-	struct ar_block	*b;
-
-	if ((b = odt_new_block(ox, 0)) == NULL) {
-		odt_table_free(t);
-		return;
-	}
-	b->type = AR_BLOCK_TABLE;
-	b->cells = t->cells;
-	b->n_cols = t->n_cols;
-	b->n_rows = t->n_rows;
-	memset(t, 0, sizeof *t);
-}
-
-static void
-odt_table_row(struct odt_table *t)
-{
-	if (t->n_rows == t->cap) {
-		t->cap = t->cap == 0 ? 8 : t->cap * 2;
-		t->cells = xreallocarray(t->cells, t->cap, sizeof *t->cells);
-		t->n_cols = xreallocarray(t->n_cols, t->cap,
-		    sizeof *t->n_cols);
-	}
-	t->cells[t->n_rows] = NULL;
-	t->n_cols[t->n_rows] = 0;
-	t->n_rows++;
-}
-
-/* Add a cell to the last row (takes text). */
-static void
-odt_table_cell(struct odt *ox, struct odt_table *t, char *text)
-{
-	size_t	r, n;
-
-	if (odt_count(ox) != 0) {
-		free(text);
-		return;
-	}
-	if (t->n_rows == 0)
-		odt_table_row(t);
-	r = t->n_rows - 1;
-	n = t->n_cols[r];
-	if (n == 0 || (n & (n - 1)) == 0)
-		t->cells[r] = xreallocarray(t->cells[r], n == 0 ? 1 : n * 2,
-		    sizeof *t->cells[r]);
-	t->cells[r][n] = text;
-	t->n_cols[r] = n + 1;
-}
-
-static void
-odt_table_text(struct odt *ox, const struct odt_table *t, struct buf *b)
-{
-	size_t	r, c;
-
-	for (r = 0; r < t->n_rows; r++)
-		for (c = 0; c < t->n_cols[r]; c++)
-			odt_line(ox, b, t->cells[r][c],
-			    strlen(t->cells[r][c]));
-}
 
 /* --- styles --- */
 
@@ -515,13 +216,6 @@ odt_style(const struct odt *ox, char family, const char *name)
 	    odt_style_cmp);
 	free(k);
 	return s;
-}
-
-static int
-odt_heading_name(const char *s)
-{
-	return s != NULL && (strcasestr(s, "heading") != NULL ||
-	    strcasestr(s, "title") != NULL);
 }
 
 /* fo:font-weight: bold, or 600 and over. */
@@ -566,8 +260,8 @@ odt_add_styles(struct odt *ox, const xmlNode *container)
 		s->seq = ox->n_styles++;
 		xasprintf(&s->name, "%c:%s", f, name);
 		display = odt_attr(n, NS_STYLE, "display-name");
-		s->heading = f == 'P' && (odt_heading_name(name) ||
-		    odt_heading_name(display));
+		s->heading = f == 'P' && (formxml_heading_name(name) ||
+		    formxml_heading_name(display));
 		s->bold = -1;
 		if ((tp = odt_child(n, NS_STYLE, "text-properties")) != NULL &&
 		    (w = odt_attr(tp, NS_FO, "font-weight")) != NULL)
@@ -575,7 +269,7 @@ odt_add_styles(struct odt *ox, const xmlNode *container)
 		parent = odt_attr(n, NS_STYLE, "parent-style-name");
 		s->parent = parent != NULL ? xstrdup(parent) : NULL;
 		/* "Heading_20_1" says so even when styles.xml is not read. */
-		if (f == 'P' && odt_heading_name(parent))
+		if (f == 'P' && formxml_heading_name(parent))
 			s->heading = 1;
 	}
 }
@@ -633,20 +327,6 @@ odt_free_styles(struct odt *ox)
 
 /* --- the walk --- */
 
-/* The key in "[rr:KEY]", or NULL. */
-static char *
-odt_bracket_key(const char *s)
-{
-	const char	*p, *e;
-
-	if (s == NULL || (p = strcasestr(s, "[rr:")) == NULL)
-		return NULL;
-	p += 4;
-	if ((e = strchr(p, ']')) == NULL || e == p || e - p > ODT_MAX_KEY)
-		return NULL;
-	return xstrndup(p, (size_t)(e - p));
-}
-
 /* Text boxes in a frame: their paragraphs, as lines. */
 static void
 odt_frame(struct odt *ox, xmlNode *frame, struct odt_para *pp, int depth)
@@ -671,35 +351,30 @@ odt_field(struct odt *ox, xmlNode *n, struct odt_para *pp, int bold,
 {
 	struct odt_para	 sub;
 	const char	*title, *tag;
-	char		*key = NULL;
+	char		*key;
 
 	if (odt_is(n, NS_TEXT, "text-input"))
 		title = odt_attr(n, NS_TEXT, "description");
 	else
 		title = odt_attr(n, NS_LOEXT, "alias");
 	tag = odt_attr(n, NS_LOEXT, "tag");
-	if (tag != NULL && strncasecmp(tag, "rr:", 3) == 0 && tag[3] != '\0' &&
-	    strlen(tag + 3) <= ODT_MAX_KEY)
-		key = xstrdup(tag + 3);
-	else
-		key = odt_bracket_key(title);
-	if (key == NULL) {
+	if ((key = formxml_key(tag, title)) == NULL) {
 		odt_inline(ox, n, pp, bold, depth + 1);
 		return;
 	}
 	memset(&sub, 0, sizeof sub);
 	sub.space = pp->space;
 	odt_inline(ox, n, &sub, bold, depth + 1);
-	odt_add(ox, &pp->text, sub.text.s != NULL ? sub.text.s : "",
+	formxml_add(&ox->fx, &pp->text, sub.text.s != NULL ? sub.text.s : "",
 	    sub.text.n);
 	if (sub.boxes.n > 0)
-		odt_line(ox, &pp->boxes, sub.boxes.s, sub.boxes.n);
+		formxml_line(&ox->fx, &pp->boxes, sub.boxes.s, sub.boxes.n);
 	free(sub.boxes.s);
 	pp->runs += sub.runs;
 	pp->bold += sub.bold;
 	pp->space = sub.space;
-	odt_push_control(ox, key, title != NULL && *title != '\0' ?
-	    xstrdup(title) : NULL, odt_take(&sub.text));
+	formxml_push_control(&ox->fx, key, title != NULL && *title != '\0' ?
+	    xstrdup(title) : NULL, formxml_take(&sub.text), 1);
 }
 
 /* The content of a paragraph, a span, a link or a field. */
@@ -722,7 +397,7 @@ odt_inline(struct odt *ox, xmlNode *parent, struct odt_para *pp, int bold,
 
 	if (depth > FORMS_MAX_XML_DEPTH)
 		return;
-	for (n = parent->children; n != NULL && ox->over == ODT_FITS;
+	for (n = parent->children; n != NULL && ox->fx.over == FORMXML_FITS;
 	    n = n->next) {
 		if (n->type == XML_TEXT_NODE || n->type ==
 		    XML_CDATA_SECTION_NODE) {
@@ -736,13 +411,13 @@ odt_inline(struct odt *ox, xmlNode *parent, struct odt_para *pp, int bold,
 		if (odt_is(n, NS_TEXT, "s")) {
 			k = odt_count_attr(n, NS_TEXT, "c", ODT_MAX_SPACES);
 			for (i = 0; i < k; i++)
-				odt_add(ox, &pp->text, " ", 1);
+				formxml_add(&ox->fx, &pp->text, " ", 1);
 			pp->space = 0;
 		} else if (odt_is(n, NS_TEXT, "tab")) {
-			odt_add(ox, &pp->text, "\t", 1);
+			formxml_add(&ox->fx, &pp->text, "\t", 1);
 			pp->space = 0;
 		} else if (odt_is(n, NS_TEXT, "line-break")) {
-			odt_add(ox, &pp->text, "\n", 1);
+			formxml_add(&ox->fx, &pp->text, "\n", 1);
 			pp->space = 1;
 		} else if (odt_is(n, NS_TEXT, "span")) {
 			b = bold;
@@ -771,7 +446,7 @@ odt_inline(struct odt *ox, xmlNode *parent, struct odt_para *pp, int bold,
 }
 
 static void
-odt_para(struct odt *ox, xmlNode *p, struct buf *collect, int depth)
+odt_para(struct odt *ox, xmlNode *p, struct formxml_buf *collect, int depth)
 {
 	const struct odt_style	*st;
 	struct odt_para		 pp;
@@ -786,24 +461,17 @@ odt_para(struct odt *ox, xmlNode *p, struct buf *collect, int depth)
 	/* The collapsed space at the end goes too. */
 	if (pp.text.n > 0 && pp.space && pp.text.s[pp.text.n - 1] == ' ')
 		pp.text.s[--pp.text.n] = '\0';
-	if (pp.boxes.n > 0)
-		odt_line(ox, &pp.text, pp.boxes.s, pp.boxes.n);
-	free(pp.boxes.s);
-	if (collect != NULL) {
-		odt_line(ox, collect, pp.text.s, pp.text.n);
-		free(pp.text.s);
-	} else
-		odt_push_para(ox, odt_take(&pp.text), emphasis);
+	formxml_end_para(&ox->fx, &pp.text, &pp.boxes, collect, emphasis);
 }
 
 static void
-odt_cells(struct odt *ox, xmlNode *row, struct odt_table *t, int depth)
+odt_cells(struct odt *ox, xmlNode *row, struct formxml_table *t, int depth)
 {
-	struct buf	 cell;
-	xmlNode		*n;
-	size_t		 k, i;
+	struct formxml_buf	 cell;
+	xmlNode			*n;
+	size_t			 k, i;
 
-	for (n = row->children; n != NULL && ox->over == ODT_FITS;
+	for (n = row->children; n != NULL && ox->fx.over == FORMXML_FITS;
 	    n = n->next) {
 		if (odt_is(n, NS_TABLE, "table-cell")) {
 			memset(&cell, 0, sizeof cell);
@@ -811,39 +479,39 @@ odt_cells(struct odt *ox, xmlNode *row, struct odt_table *t, int depth)
 			k = odt_count_attr(n, NS_TABLE,
 			    "number-columns-repeated", ODT_MAX_REPEAT);
 			for (i = 1; i < k; i++)
-				odt_table_cell(ox, t, xstrdup(cell.s != NULL ?
-				    cell.s : ""));
-			odt_table_cell(ox, t, odt_take(&cell));
+				formxml_table_cell(&ox->fx, t,
+				    xstrdup(cell.s != NULL ? cell.s : ""));
+			formxml_table_cell(&ox->fx, t, formxml_take(&cell));
 		} else if (odt_is(n, NS_TABLE, "covered-table-cell")) {
 			k = odt_count_attr(n, NS_TABLE,
 			    "number-columns-repeated", ODT_MAX_REPEAT);
 			for (i = 0; i < k; i++)
-				odt_table_cell(ox, t, xstrdup(""));
+				formxml_table_cell(&ox->fx, t, xstrdup(""));
 		}
 	}
 }
 
 /* Rows, also in header-rows, rows and row-groups. */
 static void
-odt_rows(struct odt *ox, xmlNode *parent, struct odt_table *t, int depth)
+odt_rows(struct odt *ox, xmlNode *parent, struct formxml_table *t, int depth)
 {
 	xmlNode	*n;
 	size_t	 k, i, r, c;
 
 	if (depth > FORMS_MAX_XML_DEPTH)
 		return;
-	for (n = parent->children; n != NULL && ox->over == ODT_FITS;
+	for (n = parent->children; n != NULL && ox->fx.over == FORMXML_FITS;
 	    n = n->next) {
 		if (odt_is(n, NS_TABLE, "table-row")) {
-			odt_table_row(t);
+			formxml_table_row(t);
 			r = t->n_rows - 1;
 			odt_cells(ox, n, t, depth + 1);
 			k = odt_count_attr(n, NS_TABLE, "number-rows-repeated",
 			    ODT_MAX_REPEAT);
-			for (i = 1; i < k && ox->over == ODT_FITS; i++) {
-				odt_table_row(t);
+			for (i = 1; i < k && ox->fx.over == FORMXML_FITS; i++) {
+				formxml_table_row(t);
 				for (c = 0; c < t->n_cols[r]; c++)
-					odt_table_cell(ox, t,
+					formxml_table_cell(&ox->fx, t,
 					    xstrdup(t->cells[r][c]));
 			}
 		} else if (odt_is(n, NS_TABLE, "table-header-rows") ||
@@ -855,19 +523,20 @@ odt_rows(struct odt *ox, xmlNode *parent, struct odt_table *t, int depth)
 
 /* Paragraphs, headings, lists, sections and tables under parent. */
 static void
-odt_blocks(struct odt *ox, xmlNode *parent, struct buf *collect, int depth)
+odt_blocks(struct odt *ox, xmlNode *parent, struct formxml_buf *collect,
+    int depth)
 {
 	static const char *const containers[] = { "list", "list-item",
 	    "list-header", "section", "index-body", "table-of-content",
 	    "illustration-index", "table-index", "object-index",
 	    "user-index", "alphabetical-index", "bibliography", NULL };
-	struct odt_table	 t;
+	struct formxml_table	 t;
 	xmlNode			*n;
 	size_t			 i;
 
 	if (depth > FORMS_MAX_XML_DEPTH)
 		return;
-	for (n = parent->children; n != NULL && ox->over == ODT_FITS;
+	for (n = parent->children; n != NULL && ox->fx.over == FORMXML_FITS;
 	    n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
 			continue;
@@ -877,10 +546,10 @@ odt_blocks(struct odt *ox, xmlNode *parent, struct buf *collect, int depth)
 			memset(&t, 0, sizeof t);
 			odt_rows(ox, n, &t, depth + 1);
 			if (collect != NULL) {
-				odt_table_text(ox, &t, collect);
-				odt_table_free(&t);
+				formxml_table_text(&ox->fx, &t, 0, 0, collect);
+				formxml_table_free(&t);
 			} else
-				odt_push_table(ox, &t);
+				formxml_push_table(&ox->fx, &t);
 		} else if (n->ns != NULL && n->ns->href != NULL &&
 		    strcmp((const char *)n->ns->href, NS_TEXT) == 0) {
 			for (i = 0; containers[i] != NULL; i++)
@@ -894,13 +563,6 @@ odt_blocks(struct odt *ox, xmlNode *parent, struct buf *collect, int depth)
 }
 
 /* --- the document --- */
-
-static enum form_result
-odt_zip_result(enum zip_error e)
-{
-	return e == ZIP_ELIMIT || e == ZIP_EENCRYPTED ? FORM_REFUSED :
-	    FORM_UNREADABLE;
-}
 
 /*
  * The common styles of styles.xml (its automatic styles are those of
@@ -923,7 +585,7 @@ odt_read_styles(struct odt *ox, struct zip *z, char **why)
 	*why = NULL;
 	if (ze != ZIP_OK)
 		return FORM_OK;	/* styles are optional */
-	res = odt_parse(part, plen, &xml, why);
+	res = formxml_parse(part, plen, &xml, why);
 	free(part);
 	if (res == FORM_REFUSED)
 		return res;
@@ -957,12 +619,11 @@ odt_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 	enum form_result	 res;
 	char			*why = NULL;
 
-	memset(out, 0, sizeof *out);
 	memset(&ox, 0, sizeof ox);
-	ox.doc = out;
+	formxml_init(&ox.fx, out);
 
 	if ((ze = zip_open(data, len, lim, &z, &why)) != ZIP_OK) {
-		res = odt_zip_result(ze);
+		res = formxml_zip_result(ze);
 		goto fail;
 	}
 	for (i = 0; i < zip_count(z); i++) {
@@ -977,7 +638,7 @@ odt_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 	}
 	ze = zip_read(z, "META-INF/manifest.xml", &part, &plen, &why);
 	if (ze == ZIP_OK) {
-		if (odt_contains(part, plen, "encryption-data")) {
+		if (formxml_contains(part, plen, "encryption-data")) {
 			why = xstrdup("the document is password-protected "
 			    "(encrypted)");
 			res = FORM_REFUSED;
@@ -986,7 +647,7 @@ odt_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 		free(part);
 		part = NULL;
 	} else if (ze != ZIP_ENOENT) {
-		res = odt_zip_result(ze);
+		res = formxml_zip_result(ze);
 		goto fail;
 	} else {
 		free(why);
@@ -1011,7 +672,7 @@ odt_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 	why = NULL;
 
 	if ((ze = zip_read(z, "content.xml", &part, &plen, &why)) != ZIP_OK) {
-		res = odt_zip_result(ze);
+		res = formxml_zip_result(ze);
 		if (ze == ZIP_ENOENT) {
 			free(why);
 			why = xstrdup("the document is not an OpenDocument "
@@ -1019,7 +680,7 @@ odt_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 		}
 		goto fail;
 	}
-	if ((res = odt_parse(part, plen, &xml, &why)) != FORM_OK)
+	if ((res = formxml_parse(part, plen, &xml, &why)) != FORM_OK)
 		goto fail;
 	free(part);
 	part = NULL;
@@ -1037,26 +698,9 @@ odt_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 	if ((body = odt_child(root, NS_OFFICE, "body")) != NULL &&
 	    (text = odt_child(body, NS_OFFICE, "text")) != NULL)
 		odt_blocks(&ox, text, NULL, 1);
-	if (ox.over != ODT_FITS) {
-		if (ox.over == ODT_TOO_MANY)
-			xasprintf(&why, "the document has more than %d "
-			    "paragraphs, tables and table cells",
-			    FORMS_MAX_BLOCKS);
-		else
-			why = xstrdup("the document holds more text than we "
-			    "read (64 MB)");
-		res = FORM_REFUSED;
+	/* The controls go after the body. */
+	if ((res = formxml_finish(&ox.fx, &why)) != FORM_OK)
 		goto fail;
-	}
-	for (i = 0; i < ox.n_later; i++) {
-		if (out->n_blocks == ox.cap) {
-			ox.cap = ox.cap == 0 ? 64 : ox.cap * 2;
-			out->blocks = xreallocarray(out->blocks, ox.cap,
-			    sizeof *out->blocks);
-		}
-		out->blocks[out->n_blocks++] = ox.later[i];
-	}
-	free(ox.later);
 	odt_free_styles(&ox);
 	xmlFreeDoc(xml);
 	zip_close(z);
@@ -1065,22 +709,11 @@ odt_read_doc(const void *data, size_t len, const struct zip_limits *lim,
 	return FORM_OK;
 
 fail:
-	{
-		struct ar_doc	later = { ox.later, ox.n_later };
-
-		ar_doc_free(&later);
-	}
-	ar_doc_free(out);
 	odt_free_styles(&ox);
 	xmlFreeDoc(xml);
 	free(part);
 	zip_close(z);
-	if (why == NULL)
-		why = xstrdup(ODT_DAMAGED);
-	if (cause != NULL)
-		*cause = why;
-	else
-		free(why);
+	formxml_fail(&ox.fx, why, cause);
 	return res;
 }
 
@@ -1088,15 +721,8 @@ enum form_result
 odt_read(const void *data, size_t len, const struct zip_limits *lim,
     struct agency_return **out, char **cause)
 {
-	struct ar_doc		doc;
-	enum form_result	res;
+	struct ar_doc	doc;
 
-	*out = NULL;
-	if ((res = odt_read_doc(data, len, lim, &doc, cause)) != FORM_OK)
-		return res;
-	*out = ar_new(AR_SOURCE_ODT);
-	ar_from_doc(&doc, *out);
-	ar_finish(*out);
-	ar_doc_free(&doc);
-	return FORM_OK;
+	return formxml_return(odt_read_doc(data, len, lim, &doc, cause), &doc,
+	    AR_SOURCE_ODT, out);
 }

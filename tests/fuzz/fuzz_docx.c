@@ -15,8 +15,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "agencyreturn.h"
 #include "forms.h"
+#include "fuzz_forms.h"
 #include "zip.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -25,24 +25,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	struct zip_limits	 lim;
-	struct agency_return	*ret;
 	struct zip		*z;
 	unsigned char		*part;
 	size_t			 plen, i;
-	char			*cause = NULL;
 
-	zip_limits_default(&lim);
-	lim.max_entry_size = 8 * 1024 * 1024;
-	lim.max_total_size = 8 * 1024 * 1024;
-	if (docx_read(data, len, &lim, &ret, &cause) == FORM_OK) {
-		if (ret == NULL || cause != NULL)
-			abort();
-		ar_free(ret);
-	} else {
-		if (ret != NULL || cause == NULL)
-			abort();
-		free(cause);
-	}
+	fuzz_form_limits(&lim);
+	fuzz_form_read(docx_read, data, len, &lim);
 
 	if (zip_open(data, len, &lim, &z, NULL) != ZIP_OK)
 		return 0;
