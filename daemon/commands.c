@@ -197,25 +197,35 @@ parse_day(struct ctx *c, const char *word, long *day)
 	return 0;
 }
 
-/* "90m", "1h", "1h30", "2h15m": minutes, or -1. */
+/* "90m", "1h", "1h30", "2h15m": minutes (1 to 720), or -1. */
 static int
 parse_duration(const char *s)
 {
-	int	h = 0, m = 0, n;
+	char	*end;
+	long	 h, m = 0;
 
-	if (sscanf(s, "%dh%n", &h, &n) == 1 && n > 0) {
-		s += n;
-		if (*s != '\0' && (sscanf(s, "%d%n", &m, &n) != 1 ||
-		    (s[n] != '\0' && strcmp(s + n, "m") != 0)))
-			return -1;
-	} else if (sscanf(s, "%dm%n", &m, &n) == 1 && s[n] == '\0') {
+	h = strtol(s, &end, 10);
+	if (end == s || h < 0)
+		return -1;
+	if (*end == 'm' && end[1] == '\0') {
+		m = h;
 		h = 0;
+	} else if (*end == 'h') {
+		s = end + 1;
+		if (*s != '\0') {
+			m = strtol(s, &end, 10);
+			if (end == s || m < 0 || m >= 60)
+				return -1;
+			if (*end == 'm')
+				end++;
+			if (*end != '\0')
+				return -1;
+		}
 	} else
 		return -1;
-	if (h < 0 || m < 0 || m >= 60 * (h > 0) + 1000 * (h == 0))
+	if (h > 12 || h * 60 + m < 1 || h * 60 + m > 12 * 60)
 		return -1;
-	n = h * 60 + m;
-	return n > 0 && n <= 12 * 60 ? n : -1;
+	return (int)(h * 60 + m);
 }
 
 /* A milestone's day (its extension wins), or DB_NO_DAY. */

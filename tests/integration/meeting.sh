@@ -278,8 +278,10 @@ sed -e 's/Child J/Child K/' -e "s/<sin\./<sin2./" -e 's/2024-10-09/2024-10-30/' 
 send_mail "$NOTIFIER" "$PARTNERSHIP" "$T/sin2.eml"
 sleep 1
 once 2024-11-01T09:00
-commands "$MANAGER" 2024-11-04T09:00 "meeting RR-2024-002 2024-11-12 10:00
+commands "$MANAGER" 2024-11-04T09:00 "meeting RR-2024-002 2024-11-12 10:00 45m 4th floor, Civic Centre
 withdraw RR-2024-002 the criteria for a Rapid Review were not met"
+transcript | grep -qF "Meeting set for Tue 12 Nov 2024 10:00, 45 minutes, 4th floor, Civic Centre" ||
+    fail "a duration in minutes, or a place starting with a digit, was misread"
 transcript | grep -q "RR-2024-002 is withdrawn. The meeting was cancelled" ||
     fail "withdraw not confirmed"
 [ "$(db "SELECT state FROM cases WHERE ref = 'RR-2024-002'")" = withdrawn ] || fail "not withdrawn"
