@@ -288,9 +288,11 @@ transcript | grep -q "RR-2024-002 is withdrawn. The meeting was cancelled" ||
 dump "$CHAIR" | python3 -c '
 import json, sys
 inv = [m for m in json.load(sys.stdin) if m["calendar"] and "RR-2024-002" in m["calendar"][0]]
-assert [m["calendar_method"][0] for m in inv] == ["REQUEST", "CANCEL"], [m["calendar_method"] for m in inv]
+# OpenSMTPD may deliver the two in either order.
+assert sorted(m["calendar_method"][0] for m in inv) == ["CANCEL", "REQUEST"], [m["calendar_method"] for m in inv]
 uids = {l for m in inv for l in m["calendar"][0].splitlines() if l.startswith("UID:")}
 assert len(uids) == 1, uids
-assert "STATUS:CANCELLED" in inv[-1]["calendar"][0]
+cancel = [m for m in inv if m["calendar_method"][0] == "CANCEL"][0]
+assert "STATUS:CANCELLED" in cancel["calendar"][0]
 ' || fail "the cancellation is wrong"
 pass
