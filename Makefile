@@ -90,6 +90,7 @@ CORE_SRCS = \
 	daemon/smtp.c \
 	daemon/store.c \
 	daemon/template.c \
+	daemon/text.c \
 	daemon/textform.c \
 	daemon/tls.c \
 	daemon/tnef.c \

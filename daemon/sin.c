@@ -18,6 +18,7 @@
 #include "config.h"
 #include "date.h"
 #include "sin.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define LABEL_SCAN	96	/* bytes of a line where a label may end */
@@ -224,8 +225,6 @@ static void	 strvec_add(struct strvec *, char *);
 static void	 parse_warn(struct parse *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 static char	*echo(const char *);
-static size_t	 space_at(const char *, const char *);
-static void	 trim(const char **, const char **);
 static const char *skip_bullets(const char *, const char *);
 static int	 is_bullet_line(const char *, const char *);
 static int	 label_lookup(const char *, size_t);
@@ -325,42 +324,6 @@ echo(const char *v)
 	return s;
 }
 
-/* Length of the white space at p: ASCII, NBSP or narrow NBSP; else 0. */
-static size_t
-space_at(const char *p, const char *e)
-{
-	const unsigned char	*u = (const unsigned char *)p;
-
-	if (p >= e)
-		return 0;
-	if (*u == ' ' || *u == '\t' || *u == '\f' || *u == '\v')
-		return 1;
-	if (e - p >= 2 && u[0] == 0xc2 && u[1] == 0xa0)
-		return 2;
-	if (e - p >= 3 && u[0] == 0xe2 && u[1] == 0x80 && u[2] == 0xaf)
-		return 3;
-	return 0;
-}
-
-static void
-trim(const char **s, const char **e)
-{
-	size_t	n;
-
-	while (*s < *e && (n = space_at(*s, *e)) > 0)
-		*s += n;
-	for (;;) {
-		if (*e - *s >= 1 && space_at(*e - 1, *e) == 1)
-			(*e)--;
-		else if (*e - *s >= 2 && space_at(*e - 2, *e) == 2)
-			*e -= 2;
-		else if (*e - *s >= 3 && space_at(*e - 3, *e) == 3)
-			*e -= 3;
-		else
-			break;
-	}
-}
-
 /*
  * Past list markers at the start of a trimmed line: bullets ("-", "*",
  * "•", "–", "·") and numbering ("1.", "2)", "(3)", "a)").
@@ -381,7 +344,7 @@ skip_bullets(const char *s, const char *e)
 			n = strlen(marks[i]);
 			if ((size_t)(e - s) > n &&
 			    memcmp(s, marks[i], n) == 0 &&
-			    space_at(s + n, e) > 0) {
+			    text_space_at(s + n, e) > 0) {
 				s += n;
 				hit = 1;
 				break;
@@ -400,14 +363,14 @@ skip_bullets(const char *s, const char *e)
 			    isalpha((unsigned char)*p) && p[1] == ')')
 				p++, n = 1;
 			if (n > 0 && p < e && (*p == '.' || *p == ')') &&
-			    space_at(p + 1, e) > 0) {
+			    text_space_at(p + 1, e) > 0) {
 				s = p + 1;
 				hit = 1;
 			}
 		}
 		if (!hit)
 			break;
-		while ((n = space_at(s, e)) > 0)
+		while ((n = text_space_at(s, e)) > 0)
 			s += n;
 	}
 	return s;
@@ -482,8 +445,8 @@ label_find(const char *s, const char *e, const char **value, int *weak)
 		sep = 0;
 		if (*p == ':' || *p == '\t' || *p == '|' || *p == '=')
 			sep = 1;
-		else if (*p == '-' && p > s && (space_at(p - 1, e) ||
-		    p + 1 == e || space_at(p + 1, e)))
+		else if (*p == '-' && p > s && (text_space_at(p - 1, e) ||
+		    p + 1 == e || text_space_at(p + 1, e)))
 			sep = 1;
 		else if (e - p >= 3 && p > s &&
 		    memcmp(p, "\xe2\x80", 2) == 0 &&
@@ -493,9 +456,9 @@ label_find(const char *s, const char *e, const char **value, int *weak)
 		if (sep > 0 && depth == 0 &&
 		    (f = label_field(norm, n, slash, weak)) != F_NONE) {
 			v = p + sep;
-			while (v < e && (space_at(v, e) ||
+			while (v < e && (text_space_at(v, e) ||
 			    (bold && *v == bold)))
-				v += space_at(v, e) ? space_at(v, e) : 1;
+				v += text_space_at(v, e) ? text_space_at(v, e) : 1;
 			*value = v;
 			return f;
 		}
@@ -536,7 +499,7 @@ looks_like_label(const char *s, const char *e)
 		if (*colon == ':' || *colon == '\t')
 			break;
 	if (colon == e || colon - s > GUESS_SCAN || (*colon == ':' &&
-	    colon + 1 < e && !space_at(colon + 1, e)))
+	    colon + 1 < e && !text_space_at(colon + 1, e)))
 		return 0;
 	for (p = s; p < colon; p++) {
 		if (isalnum((unsigned char)*p) || *p == '\'' || *p == '-' ||
@@ -674,7 +637,7 @@ parse_start(struct parse *p, int f, int weak, const char *v, const char *e)
 	}
 	p->seen[f] = 1;
 	p->cur = f;
-	trim(&v, &e);
+	text_trim(&v, &e);
 	if (v < e)
 		parse_add(p, v, e);
 }
@@ -725,7 +688,7 @@ parse_line(struct parse *p, const char *s, const char *e)
 		s++;
 		if (e > s && e[-1] == '|')
 			e--;
-		trim(&s, &e);
+		text_trim(&s, &e);
 		if (s == e)
 			return;
 	}
@@ -757,7 +720,7 @@ field_take(struct parse *p, int f)
 		    SIN_MAX_VALUE / 1024);
 	s = b->s;
 	e = b->s + b->len;
-	trim(&s, &e);
+	text_trim(&s, &e);
 	v = xstrndup(s, (size_t)(e - s));
 	if (fields[f].required ? !has_alnum(v) : is_placeholder(v)) {
 		free(v);
@@ -868,7 +831,7 @@ age_like(const char *s, const char *e)
 	size_t		 n;
 	int		 i, pairs = 0;
 
-	trim(&s, &e);
+	text_trim(&s, &e);
 	if (e - s > 4 && strncasecmp(s, "aged ", 5) == 0)
 		s += 5;
 	else if (e - s > 4 && strncasecmp(s, "age ", 4) == 0)
@@ -909,12 +872,12 @@ age_like(const char *s, const char *e)
 static char *
 age_dup(const char *s, const char *e)
 {
-	trim(&s, &e);
+	text_trim(&s, &e);
 	if (e - s > 4 && strncasecmp(s, "aged ", 5) == 0)
 		s += 5;
 	else if (e - s > 4 && strncasecmp(s, "age ", 4) == 0)
 		s += 4;
-	trim(&s, &e);
+	text_trim(&s, &e);
 	return xstrndup(s, (size_t)(e - s));
 }
 
@@ -946,7 +909,7 @@ children_add(struct parse *p, struct sin_fields *out, const char *item)
 		t = s;
 		te = e;
 		s = *e == ',' ? e + 1 : e;
-		trim(&t, &te);
+		text_trim(&t, &te);
 		if (t == te)
 			continue;
 		if (c != NULL && c->age == NULL && age_like(t, te)) {
@@ -995,7 +958,7 @@ children_add(struct parse *p, struct sin_fields *out, const char *item)
 				}
 			}
 		}
-		trim(&t, &te);
+		text_trim(&t, &te);
 		c->identifier = t < te ? xstrndup(t, (size_t)(te - t)) : NULL;
 		if (c->identifier == NULL && c->age == NULL) {
 			out->n_children--;
@@ -1049,14 +1012,14 @@ agencies_add(struct sin_fields *out, const char *v)
 			s = e + 3;
 		else
 			s = e + 1;
-		trim(&t, &te);
+		text_trim(&t, &te);
 		t = skip_bullets(t, te);
 		/* "police, health, and education" */
 		if (te - t > 4 && strncasecmp(t, "and ", 4) == 0)
 			t += 4;
 		while (te > t && (te[-1] == '.' || te[-1] == ' '))
 			te--;
-		trim(&t, &te);
+		text_trim(&t, &te);
 		if (t == te)
 			continue;
 		name = xstrndup(t, (size_t)(te - t));
@@ -1101,7 +1064,7 @@ parse_text(struct parse *p, const char *text)
 			e += 2;
 		else if (e < end)
 			e++;
-		trim(&ls, &le);
+		text_trim(&ls, &le);
 		if (ls == le) {
 			if (p->cur != F_NONE && (p->dup ? p->scratch.len :
 			    p->val[p->cur].len) > 0) {
@@ -1167,7 +1130,7 @@ parse_children(struct parse *p, struct sin_fields *out)
 		e = s + strcspn(s, "\n;");
 		ls = s;
 		le = e;
-		trim(&ls, &le);
+		text_trim(&ls, &le);
 		ls = skip_bullets(ls, le);
 		w = xstrndup(ls, (size_t)(le - ls));
 		children_add(p, out, w);
@@ -1334,7 +1297,7 @@ sin_parse_date(const char *text, long *day)
 		return -1;
 	s = text;
 	e = text + strlen(text);
-	trim(&s, &e);
+	text_trim(&s, &e);
 	while (e > s && e[-1] == '.')
 		e--;
 	if (e == s || e - s > DATE_MAX)
@@ -1564,7 +1527,7 @@ sin_match_agency(const struct config *cfg, const char *name)
 		return NULL;
 	s = name;
 	e = s + strlen(s);
-	trim(&s, &e);
+	text_trim(&s, &e);
 	if (s == e || (size_t)(e - s) >= NAME_NORM)
 		return NULL;
 

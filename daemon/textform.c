@@ -22,6 +22,7 @@
 #include "agencyreturn.h"
 #include "forms.h"
 #include "mime.h"
+#include "text.h"
 #include "xmalloc.h"
 
 #define TF_MAX_TEXT	(4 * 1024 * 1024)	/* bytes read of a text */
@@ -85,8 +86,6 @@ static void	 tf_buf_add(struct tf_buf *, const char *, size_t);
 static void	 tf_buf_free(struct tf_buf *);
 static char	*tf_normalise(const char *);
 static size_t	 tf_utf8_cut(const char *, size_t);
-static size_t	 tf_space_at(const char *, const char *);
-static void	 tf_trim(const char **, const char **);
 static void	 tf_split(const char *, int, struct tf_lines *);
 static int	 tf_is_wrapped(const struct tf_line *);
 static enum tf_marker tf_marker(const char *, size_t);
@@ -173,43 +172,6 @@ tf_normalise(const char *text)
 	return out;
 }
 
-/* Bytes of white space at p: ASCII, NBSP, narrow NBSP, ZWSP; else 0. */
-static size_t
-tf_space_at(const char *p, const char *e)
-{
-	const unsigned char	*u = (const unsigned char *)p;
-
-	if (p >= e)
-		return 0;
-	if (*u == ' ' || *u == '\t' || *u == '\f' || *u == '\v')
-		return 1;
-	if (e - p >= 2 && u[0] == 0xc2 && u[1] == 0xa0)
-		return 2;
-	if (e - p >= 3 && u[0] == 0xe2 && u[1] == 0x80 &&
-	    (u[2] == 0xaf || u[2] == 0x8b))
-		return 3;
-	return 0;
-}
-
-static void
-tf_trim(const char **s, const char **e)
-{
-	size_t	n;
-
-	while (*s < *e && (n = tf_space_at(*s, *e)) > 0)
-		*s += n;
-	for (;;) {
-		if (*e - *s >= 1 && tf_space_at(*e - 1, *e) == 1)
-			(*e)--;
-		else if (*e - *s >= 2 && tf_space_at(*e - 2, *e) == 2)
-			*e -= 2;
-		else if (*e - *s >= 3 && tf_space_at(*e - 3, *e) == 3)
-			*e -= 3;
-		else
-			break;
-	}
-}
-
 /*
  * The lines of text (LF only), each cut at TF_MAX_LINE. With unquote, a
  * leading run of '>' (spaces between, as in "> > ") is removed and
@@ -280,7 +242,7 @@ tf_marker(const char *s, size_t n)
 	if (n > TF_MARKER_MAX)
 		return TF_NONE;
 	for (;;) {
-		if ((k = tf_space_at(s, e)) > 0 || (s < e &&
+		if ((k = text_space_at(s, e)) > 0 || (s < e &&
 		    (*s == '*' || *s == '_' || *s == '-' || *s == '='))) {
 			dashes += s < e && *s == '-';
 			s += k > 0 ? k : 1;
@@ -310,7 +272,7 @@ tf_marker(const char *s, size_t n)
 	}
 	/* Lower case, white space runs as one space. */
 	for (; s < e; s++) {
-		if ((k = tf_space_at(s, e)) > 0) {
+		if ((k = text_space_at(s, e)) > 0) {
 			space = 1;
 			s += k - 1;
 			continue;
@@ -441,9 +403,9 @@ tf_label(const char *s, const char *e, const char **value, int *open)
 	if (f == -1)
 		return -1;
 	p = sep + 1;
-	while (p < e && (tf_space_at(p, e) > 0 || (emph && (*p == '*' ||
+	while (p < e && (text_space_at(p, e) > 0 || (emph && (*p == '*' ||
 	    *p == '_'))))
-		p += tf_space_at(p, e) > 0 ? tf_space_at(p, e) : 1;
+		p += text_space_at(p, e) > 0 ? text_space_at(p, e) : 1;
 	*value = p;
 	return f;
 }
@@ -557,7 +519,7 @@ tf_cells(const char *s, const char *e, char sep, struct tf_buf *cell,
 			bar = e;
 		a = s;
 		b = bar;
-		tf_trim(&a, &b);
+		text_trim(&a, &b);
 		cell[n].n = 0;
 		tf_buf_add(&cell[n], "", 0);
 		tf_buf_add(&cell[n], a, (size_t)(b - a));
@@ -723,7 +685,7 @@ tf_parse_line(struct tf_parse *p, const struct tf_line *l)
 	const char	*s = l->s, *e = l->s + l->n, *v, *close;
 	int		 f, open, wrapped = tf_is_wrapped(l);
 
-	tf_trim(&s, &e);
+	text_trim(&s, &e);
 	/* "--- Analysis ---" and other rules inside the form. */
 	if (e - s >= 3 && memcmp(s, "---", 3) == 0)
 		return;
@@ -735,9 +697,9 @@ tf_parse_line(struct tf_parse *p, const struct tf_line *l)
 		    !tf_is_date(s, e)) {
 			s = close + 1;
 			while (s < e && (*s == ':' || *s == '*' ||
-			    tf_space_at(s, e) > 0))
-				s += tf_space_at(s, e) > 0 ?
-				    tf_space_at(s, e) : 1;
+			    text_space_at(s, e) > 0))
+				s += text_space_at(s, e) > 0 ?
+				    text_space_at(s, e) : 1;
 			if (s == e)
 				return;
 		}
@@ -893,7 +855,7 @@ tf_is_history(const struct tf_lines *lines, size_t i)
 	const char		*s = l->s, *e = l->s + l->n;
 	size_t			 k;
 
-	tf_trim(&s, &e);
+	text_trim(&s, &e);
 	if (s < e && *s == '>')
 		return 1;
 	while (s < e && *s == '*')
@@ -917,7 +879,7 @@ tf_is_history(const struct tf_lines *lines, size_t i)
 	for (k = i + 1; k < lines->n && k <= i + TF_HDR_WINDOW; k++) {
 		s = lines->v[k].s;
 		e = s + lines->v[k].n;
-		tf_trim(&s, &e);
+		text_trim(&s, &e);
 		while (s < e && *s == '*')
 			s++;
 		if ((tf_starts_word(s, e, "sent") ||
@@ -941,15 +903,15 @@ tf_nil_rest(const char *s, const char *e)
 		s++;
 	if (e - s < 10 || strncasecmp(s, "nil", 3) != 0)
 		return NULL;
-	for (p = s + 3; p < e && tf_space_at(p, e) > 0; p += tf_space_at(p, e))
+	for (p = s + 3; p < e && text_space_at(p, e) > 0; p += text_space_at(p, e))
 		;
 	if (p == s + 3 || !tf_starts_word(p, e, "return"))
 		return NULL;
 	for (p += 6; p < e && (strchr(" \t.,:;-*_!", *p) != NULL ||
-	    tf_space_at(p, e) > 0 || (e - p >= 3 &&
+	    text_space_at(p, e) > 0 || (e - p >= 3 &&
 	    memcmp(p, "\xe2\x80", 2) == 0 && ((unsigned char)p[2] == 0x93 ||
 	    (unsigned char)p[2] == 0x94)));)
-		p += tf_space_at(p, e) > 0 ? tf_space_at(p, e) :
+		p += text_space_at(p, e) > 0 ? text_space_at(p, e) :
 		    (unsigned char)*p == 0xe2 ? 3 : 1;
 	return p < e ? p : NULL;
 }
@@ -963,8 +925,8 @@ tf_is_nil(const char *s, const char *e)
 	while (s < e && (*s == '*' || *s == '_'))
 		s++;
 	if (e - s >= 10 && strncasecmp(s, "nil", 3) == 0) {
-		for (p = s + 3; p < e && tf_space_at(p, e) > 0;
-		    p += tf_space_at(p, e))
+		for (p = s + 3; p < e && text_space_at(p, e) > 0;
+		    p += text_space_at(p, e))
 			;
 		if (p > s + 3 && tf_starts_word(p, e, "return"))
 			return 1;
@@ -1061,7 +1023,7 @@ tf_nil(const char *text)
 	for (first = 0; first < end; first++) {
 		s = lines.v[first].s;
 		e = s + lines.v[first].n;
-		tf_trim(&s, &e);
+		text_trim(&s, &e);
 		if (s != e && !tf_is_greeting(s, e))
 			break;
 	}
@@ -1075,7 +1037,7 @@ tf_nil(const char *text)
 	for (i = first + 1; i < end; i++) {
 		s = lines.v[i].s;
 		e = s + lines.v[i].n;
-		tf_trim(&s, &e);
+		text_trim(&s, &e);
 		if (signoff == end && tf_is_signoff(s, e))
 			signoff = i;
 		f = tf_label(s, e, &v, &open);
@@ -1090,14 +1052,14 @@ tf_nil(const char *text)
 	/* "NIL RETURN - Jane Smith, DSL" */
 	s = lines.v[first].s;
 	e = s + lines.v[first].n;
-	tf_trim(&s, &e);
+	text_trim(&s, &e);
 	if ((v = tf_nil_rest(s, e)) != NULL && tf_name(ret, v, e))
 		goto finish;
 	/* After a sign-off, else after the nil line: the first name. */
 	for (i = signoff < end ? signoff + 1 : first + 1; i < end; i++) {
 		s = lines.v[i].s;
 		e = s + lines.v[i].n;
-		tf_trim(&s, &e);
+		text_trim(&s, &e);
 		if (s == e || tf_is_greeting(s, e) || tf_is_signoff(s, e) ||
 		    (e - s == 2 && memcmp(s, "--", 2) == 0))
 			continue;
