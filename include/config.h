@@ -28,6 +28,7 @@ enum mailbox_kind {
 	MAILBOX_IMAPS,		/* TLS from the first byte */
 	MAILBOX_IMAP,		/* STARTTLS (required unless tls = no) */
 	MAILBOX_MAILDIR,
+	MAILBOX_GRAPH,		/* graph://MAILBOX/FOLDER (SPEC §7.1) */
 };
 
 enum mailbox_auth {
@@ -48,6 +49,25 @@ enum smtp_kind {
 	SMTP_SMTPS,
 	SMTP_STARTTLS,
 	SMTP_SENDMAIL,
+	SMTP_GRAPH,		/* graph://MAILBOX: Graph sendMail */
+};
+
+/* How [smtp] logs in: a password (PLAIN/LOGIN as curl picks) or XOAUTH2. */
+enum smtp_auth {
+	SMTP_AUTH_PASSWORD,
+	SMTP_AUTH_XOAUTH2,
+};
+
+enum oauth_provider {
+	OAUTH_MICROSOFT,
+	OAUTH_GOOGLE,
+	OAUTH_GENERIC,
+};
+
+enum oauth_flow {
+	OAUTH_CLIENT_CREDENTIALS,
+	OAUTH_REFRESH_TOKEN,
+	OAUTH_SERVICE_ACCOUNT,
 };
 
 struct agency_config {
@@ -86,6 +106,7 @@ struct config {
 		uint16_t		 port;
 		char			*folder;	/* "INBOX" by default */
 		char			*maildir;	/* for MAILBOX_MAILDIR */
+		char			*graph_mailbox;	/* for MAILBOX_GRAPH */
 		int			 tls;		/* 0 only to loopback */
 		char			*user;
 		char			*password_file;
@@ -108,10 +129,37 @@ struct config {
 		char		*user;
 		char		*password_file;
 		char		*password_credential;
+		enum smtp_auth	 auth;
 		char		*ca_file;
 		char		*sendmail;
+		char		*graph_mailbox;	/* for SMTP_GRAPH */
 		unsigned	 timeout_seconds;
 	} smtp;
+
+	/*
+	 * [oauth] (SPEC §7.1). configured is 1 when the section is present;
+	 * every URL and the scope are filled with the provider's defaults
+	 * when the INI leaves them empty, so users never see "".
+	 * refresh_token_file is resolved against the state folder (the
+	 * database's folder) when relative.
+	 */
+	struct {
+		int			 configured;
+		enum oauth_provider	 provider;
+		enum oauth_flow		 flow;
+		char			*tenant;
+		char			*client_id;
+		char			*client_secret_file;
+		char			*client_secret_credential;
+		char			*refresh_token_file;
+		char			*service_account_file;
+		char			*token_url;
+		char			*device_url;
+		char			*graph_url;
+		char			*scope;
+		char			*ca_file;	/* NULL: system trust */
+		unsigned		 timeout_seconds;
+	} oauth;
 
 	struct {
 		char		*database;

@@ -1,0 +1,81 @@
+/*
+ * oauth.h - OAuth 2.0 access tokens for the mailbox and the sender
+ * (SPEC §7.1): client_credentials, refresh_token and service_account
+ * (Google domain-wide delegation, a JWT signed RS256), from the provider's
+ * token endpoint over libcurl with the certificate verified.
+ *
+ * The access token lives in this object's memory only: never in a log, a
+ * file, the database or a process argument. It is wiped when replaced and
+ * when the object is freed. Secrets (client secret, refresh token, the
+ * service account's key) are read when needed and wiped after use.
+ *
+ * Errors from the provider are turned into plain words for the
+ * administrator: the OAuth error code, the provider's error_description
+ * (AADSTS code included) and what to do, never the token or the secret.
+ */
+#ifndef RR_OAUTH_H
+#define RR_OAUTH_H
+
+#include <stdio.h>
+
+struct config;
+struct oauth;
+
+/* Renew when less than this is left (SPEC §7.1: five minutes). */
+#define OAUTH_RENEW_MARGIN	300
+
+/* Why a token could not be had, for callers that branch on it. */
+enum oauth_error {
+	OAUTH_OK = 0,
+	OAUTH_ENET,	/* no answer, TLS, timeout, 5xx: try again later */
+	OAUTH_EREFUSED,	/* the provider refused (invalid_client, 4xx...) */
+	OAUTH_ECONFIG,	/* a secret file is missing or unreadable */
+};
+
+/*
+ * An OAuth client for cfg->oauth (which must be configured). Reads
+ * nothing yet. Returns the client (free with oauth_free), or NULL with
+ * *cause set (caller frees).
+ */
+struct oauth	*oauth_new(const struct config *cfg, char **cause);
+void		 oauth_free(struct oauth *);
+
+/*
+ * A bearer access token with at least OAUTH_RENEW_MARGIN seconds left at
+ * now (wall-clock seconds), fetched from the token endpoint when the held
+ * one is missing, invalidated or near expiry. The string is owned by the
+ * client and valid until the next oauth_token or oauth_invalidate call.
+ * Returns NULL with *err and *cause set (caller frees) when none can be
+ * had. With flow refresh_token a rotated refresh token is written back to
+ * refresh_token_file atomically (temporary file, fsync, rename), mode
+ * 0600, before the access token is returned.
+ */
+const char	*oauth_token(struct oauth *, long long now,
+		    enum oauth_error *err, char **cause);
+
+/* Drop the held token (a login refused it): the next call fetches anew. */
+void		 oauth_invalidate(struct oauth *);
+
+/* When the held token expires (wall-clock seconds), 0 when none is held. */
+long long	 oauth_expires_at(const struct oauth *);
+
+/*
+ * The device-authorization grant (RFC 8628) for `rapidreviewctl oauth
+ * login`: asks device_url for a code, prints the address and the code to
+ * enter to out, polls the token endpoint at the interval the provider
+ * gives (slow_down honoured) until the user signs in, the code expires or
+ * the provider refuses, and stores the refresh token it gets in
+ * refresh_token_file as oauth_token does. Returns 0, or -1 with *cause.
+ */
+int		 oauth_device_login(struct oauth *, FILE *out, char **cause);
+
+/*
+ * The SASL XOAUTH2 initial response for user and token, not yet base64:
+ * "user=" USER "\1auth=Bearer " TOKEN "\1\1". Caller wipes and frees.
+ */
+char		*oauth_xoauth2_response(const char *user, const char *token);
+
+/* Wipe and free a string that held a secret; NULL is fine. */
+void		 oauth_wipe(char *);
+
+#endif
