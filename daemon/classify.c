@@ -21,6 +21,9 @@
 
 /* A bracketed subject tag longer than this is text, not a tag. */
 #define SUBJECT_TAG_MAX		64
+/* [security] trusted_authserv_id for Exchange Online's header form. */
+#define AR_EXCHANGE_ONLINE	"exchange-online"
+
 /* Authentication-Results words we care about are short. */
 #define AR_WORD_MAX		256
 
@@ -992,26 +995,54 @@ classify_authenticated(const struct mime_message *msg,
 		return 0;
 	}
 
-	/* The topmost header our own server wrote; any below may be forged. */
-	while ((v = classify_header(msg, "Authentication-Results",
-	    &at)) != NULL) {
+	if (strcasecmp(trusted_authserv_id, AR_EXCHANGE_ONLINE) == 0) {
+		/*
+		 * Exchange Online writes no authserv-id ("spf=pass ...;
+		 * dkim=pass ...; dmarc=pass ..."), so nothing tells its
+		 * header from a forged one but its place: the topmost, which
+		 * Exchange adds last. That one only, and only in that form.
+		 */
+		if ((v = classify_header(msg, "Authentication-Results",
+		    &at)) == NULL) {
+			*detail = "no Authentication-Results from Exchange "
+			    "Online";
+			return 0;
+		}
 		p = v;
 		ar_next(&p, &t);
-		if (t.type == AR_WORD &&
-		    strcasecmp(t.text, trusted_authserv_id) == 0) {
-			found = 1;
-			break;
-		}
-	}
-	if (!found) {
-		*detail = "no Authentication-Results from the trusted server";
-		return 0;
-	}
-
-	/* Skip an optional version, up to the first ';'. */
-	do
+		key = t;
 		ar_next(&p, &t);
-	while (t.type != AR_SEMI && t.type != AR_END);
+		if (key.type != AR_WORD || t.type != AR_EQ) {
+			*detail = "the topmost Authentication-Results is not "
+			    "in Exchange Online's form";
+			return 0;
+		}
+		p = v;
+		t.type = AR_SEMI;	/* a method comes first */
+	} else {
+		/* The topmost header our own server wrote; any below may be
+		 * forged. */
+		while ((v = classify_header(msg, "Authentication-Results",
+		    &at)) != NULL) {
+			p = v;
+			ar_next(&p, &t);
+			if (t.type == AR_WORD &&
+			    strcasecmp(t.text, trusted_authserv_id) == 0) {
+				found = 1;
+				break;
+			}
+		}
+		if (!found) {
+			*detail = "no Authentication-Results from the "
+			    "trusted server";
+			return 0;
+		}
+
+		/* Skip an optional version, up to the first ';'. */
+		do
+			ar_next(&p, &t);
+		while (t.type != AR_SEMI && t.type != AR_END);
+	}
 
 	while (t.type == AR_SEMI) {
 		ar_next(&p, &t);

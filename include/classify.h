@@ -95,6 +95,8 @@ char	*classify_subject_ref(const char *subject);
  * Check the topmost Authentication-Results header whose authserv-id is
  * trusted: 1 when it shows dmarc=pass, or dkim=pass for the sender's
  * domain; 0 otherwise, with *detail (static text) saying why.
+ * trusted_authserv_id "exchange-online" reads the topmost header alone,
+ * in the form Exchange Online writes it, with no authserv-id (SPEC §7.1).
  */
 int	classify_authenticated(const struct mime_message *msg,
 	    const char *trusted_authserv_id, const char **detail);

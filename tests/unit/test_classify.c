@@ -923,6 +923,66 @@ test_authenticated(void **state)
 	}
 }
 
+/*
+ * Exchange Online's form: no authserv-id, so only the topmost header
+ * counts; one below it, or one with an authserv-id on top, does not.
+ */
+static void
+test_authenticated_exchange(void **state)
+{
+#define EXO	AR "spf=pass (sender IP is 192.0.2.7) " \
+		"smtp.mailfrom=example.police.uk; dkim=pass (signature was " \
+		"verified) header.d=example.police.uk;dmarc=pass action=none " \
+		"header.from=example.police.uk;compauth=pass reason=100"
+	static const struct {
+		const char	*headers[3];
+		int		 want;
+		const char	*detail;
+	} t[] = {
+		{ { EXO }, 1, "dmarc=pass" },
+		{ { AR "spf=fail smtp.mailfrom=example.police.uk; dkim=none "
+		    "(message not signed) header.d=none;dmarc=fail "
+		    "action=quarantine header.from=example.police.uk" }, 0,
+		    "dmarc did not pass" },
+		{ { AR "spf=pass; dkim=pass header.d=example.police.uk" }, 1,
+		    "dkim=pass for the sender's domain" },
+		/* A forged pass below Exchange's own fail changes nothing. */
+		{ { AR "spf=none; dmarc=none action=none "
+		    "header.from=example.police.uk", EXO }, 0,
+		    "no passing dmarc or dkim result" },
+		/* A header with an authserv-id on top is not Exchange's. */
+		{ { AR "mx.example.org; dmarc=pass", EXO }, 0,
+		    "the topmost Authentication-Results is not in Exchange "
+		    "Online's form" },
+		{ { "Received: from x" }, 0,
+		    "no Authentication-Results from Exchange Online" },
+	};
+	struct spec		 s;
+	struct mime_message	*m;
+	const char		*detail;
+	size_t			 i, j;
+	int			 got;
+
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		memset(&s, 0, sizeof s);
+		s.from = LEAD;
+		for (j = 0; j < 3; j++)
+			s.headers[j] = t[i].headers[j];
+		m = msg_build(&s);
+		detail = NULL;
+		got = classify_authenticated(m, "exchange-online", &detail);
+		if (got != t[i].want || !same(detail, t[i].detail))
+			fail_msg("row %zu: got %d '%s'", i, got,
+			    str_or_null(detail));
+		/* Exchange's pass is no pass for a named authserv-id. */
+		if (t[i].want)
+			assert_int_equal(classify_authenticated(m,
+			    "mx.example.org", &detail), 0);
+		msg_free(m);
+	}
+#undef EXO
+}
+
 static void
 test_kind_names(void **state)
 {
@@ -967,6 +1027,7 @@ main(void)
 		cmocka_unit_test(test_classify_table),
 		cmocka_unit_test(test_subject_ref),
 		cmocka_unit_test(test_authenticated),
+		cmocka_unit_test(test_authenticated_exchange),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_no_callbacks),
 	};
