@@ -74,6 +74,7 @@ CORE_SRCS = \
 	daemon/meeting.c \
 	daemon/mime.c \
 	daemon/notify.c \
+	daemon/oauth.c \
 	daemon/odt.c \
 	daemon/outbox.c \
 	daemon/pack.c \

@@ -78,4 +78,67 @@ char		*oauth_xoauth2_response(const char *user, const char *token);
 /* Wipe and free a string that held a secret; NULL is fine. */
 void		 oauth_wipe(char *);
 
+/*
+ * How long before expiry a token of that lifetime (expires_in) is renewed:
+ * OAUTH_RENEW_MARGIN, or a third of the lifetime when the lifetime is
+ * under twice the margin (test beds give ~8 s tokens; with a fixed five
+ * minutes such a token would be fetched anew at every call). So
+ * oauth_token's "at least OAUTH_RENEW_MARGIN seconds left" reads "at
+ * least a third of its life left" for such short tokens.
+ */
+long long	 oauth_renew_margin(long long lifetime);
+
+/*
+ * Internals, exposed for the unit tests (tests/unit/test_oauth.c); the
+ * daemon calls only the functions above.
+ */
+
+/* What a token or device-authorization endpoint answered. */
+struct oauth_answer {
+	char		*access_token;		/* wiped by _clear */
+	char		*refresh_token;		/* wiped by _clear */
+	char		*device_code;		/* wiped by _clear */
+	char		*user_code;
+	char		*verification_uri;	/* or Google's verification_url */
+	char		*message;		/* Microsoft's sign-in text */
+	char		*error;			/* the OAuth error code, if any */
+	long long	 expires_in;		/* -1 when absent */
+	long long	 interval;		/* -1 when absent */
+};
+
+/*
+ * Read an endpoint's answer (json, len bytes; HTTP status). Returns 0 with
+ * a filled when the status is 2xx and the JSON carries no error (a may
+ * still lack access_token: the caller checks). Otherwise -1 with *err
+ * (OAUTH_ENET for 5xx, 429, temporarily_unavailable, server_error; else
+ * OAUTH_EREFUSED), a->error set when the answer had one, and *cause in
+ * plain words: "the token endpoint refused (HTTP 401): invalid_client:
+ * AADSTS7000215: Invalid client secret provided...; HINT" (the first line
+ * of error_description only). refresh_flow picks invalid_grant's hint.
+ * Free a with oauth_answer_clear in both cases.
+ */
+int		 oauth_parse_answer(const char *json, size_t len, long status,
+		    int refresh_flow, struct oauth_answer *a,
+		    enum oauth_error *err, char **cause);
+void		 oauth_answer_clear(struct oauth_answer *);
+
+/*
+ * Replace the file at path with token and a newline, atomically: a
+ * temporary file beside it (PATH.tmpPID, O_EXCL, mode 0600), write, fsync,
+ * rename over path, fsync the folder. Returns 0, or -1 with *cause.
+ */
+int		 oauth_store_refresh_token(const char *path, const char *token,
+		    char **cause);
+
+/*
+ * A JWT for Google's domain-wide delegation, signed RS256 with pem (a
+ * PKCS#8 or PKCS#1 RSA private key, PEM, pem_len bytes): header
+ * {"alg":"RS256","typ":"JWT"}, claims {iss, scope, aud, sub (left out when
+ * NULL), iat, exp = iat + 3600}, each part base64url without padding.
+ * Returns the JWT (caller frees with oauth_wipe), or NULL with *cause.
+ */
+char		*oauth_jwt_build(const char *client_email, const char *pem,
+		    size_t pem_len, const char *scope, const char *aud,
+		    const char *sub, long long iat, char **cause);
+
 #endif
