@@ -63,6 +63,9 @@ CORE_SRCS = \
 	daemon/docx.c \
 	daemon/formxml.c \
 	daemon/engine.c \
+	daemon/graph.c \
+	daemon/graphsend.c \
+	daemon/graphsrc.c \
 	daemon/html.c \
 	daemon/ics.c \
 	daemon/imap.c \
@@ -112,6 +115,7 @@ UNIT_TESTS = \
 	test_csv \
 	test_date \
 	test_docx \
+	test_graph \
 	test_ics \
 	test_mailnames \
 	test_mime \

@@ -60,7 +60,12 @@ enum graph_error graphsrc_prepare(struct graph *, const struct config *,
  * ($value, refused over max_message_size as IMAP does), ingest it, and
  * move it to the processed or quarantine folder only after the commit.
  * Same progress and *handled contract as imapsrc_scan (source.h).
- * A store failure stops the scan with GRAPH_ENO.
+ * A store failure stops the scan with GRAPH_ENO; so do GRAPH_ENET and
+ * GRAPH_EAUTH. A message the service refuses alone (4xx to its $value or
+ * its move) is logged by id and skipped, the rest handled, and the scan
+ * ends with GRAPH_ENO; a message gone (404) since the delta listed it is
+ * skipped. The deltaLink advances only after a pass with no error, so
+ * that whatever was not moved is listed again by the next pass.
  */
 enum graph_error graphsrc_scan(struct graph *, struct engine *,
 		    const struct config *, long long now,
@@ -71,9 +76,13 @@ enum graph_error graphsrc_scan(struct graph *, struct engine *,
  * A mail sink (outbox.h) that sends each message's MIME with POST
  * /users/MAILBOX/sendMail (base64 body, text/plain), for cfg->smtp.kind
  * SMTP_GRAPH. 202 is SINK_SENT; 400 (a message Graph will not take) is
- * SINK_PERMANENT; network, 401 after a fresh token, 403, 429 and 5xx are
- * SINK_TEMPORARY. Graph takes the recipients from the MIME's To, Cc and
- * Bcc headers, not from an envelope, while the outbox has one row per
+ * SINK_PERMANENT (413, a message too large, too); network, 401 after a
+ * fresh token, 403, 429, 5xx and any other answer are SINK_TEMPORARY, with
+ * *smtp_code 0 so that the outbox holds the other rows until this one's
+ * retry (one throttled or refused call per retry, not one per row); a
+ * SINK_SENT or SINK_PERMANENT carries the HTTP status as *smtp_code.
+ * Graph takes the recipients from the MIME's To, Cc and Bcc headers, not
+ * from an envelope, while the outbox has one row per
  * recipient. So: the row for the first header recipient (To, then Cc)
  * sends the message as it is; a row for any other header recipient is
  * reported SINK_SENT without a request (the first row's send carries it;
@@ -84,5 +93,124 @@ enum graph_error graphsrc_scan(struct graph *, struct engine *,
 struct mail_sink *graph_sink_new(const struct config *cfg,
 		    struct oauth *auth, char **cause);
 void		 graph_sink_free(struct mail_sink *);
+
+/* ---- For graphsrc.c, graphsend.c and the unit tests ---------------- */
+
+/* At most this many tries per call for 429 and 503, and the longest wait. */
+#define GRAPH_TRIES		3
+#define GRAPH_RETRY_WAIT_MAX	30	/* seconds */
+#define GRAPH_RETRY_WAIT_DEFAULT 2	/* when Retry-After is missing or bad */
+/* JSON answers are refused over this. */
+#define GRAPH_JSON_MAX		(4u * 1024 * 1024)
+
+/* One HTTP answer from graph_call. */
+struct graph_reply {
+	long		 status;	/* HTTP status; 0 when none */
+	char		*body;		/* NUL-terminated; caller frees */
+	size_t		 len;
+	int		 truncated;	/* more than the cap was sent */
+	long long	 content_length; /* announced, or -1 */
+	char		*error_code;	/* Graph's error.code, or NULL */
+};
+
+/*
+ * One request to path (below the client's base URL, e.g.
+ * "/users/M/messages/ID/move"), or to url when path starts with "http"
+ * (an @odata.nextLink or deltaLink: refused unless it has the base URL's
+ * scheme, host and port, so that the token never goes elsewhere). method
+ * is "GET" or "POST"; body (blen bytes, content type ctype) for POST. At
+ * most cap bytes of the answer are kept: a longer answer stops the
+ * transfer and sets reply->truncated (GRAPH_OK; the caller decides). 401
+ * is retried once with a fresh token; 429 and 503 up to GRAPH_TRIES
+ * times after their Retry-After. Returns GRAPH_OK for any answer under
+ * 400 (reply->status says which), else GRAPH_ENET, GRAPH_EAUTH or
+ * GRAPH_ENO with *cause set (what names the call, e.g. "move"; the text
+ * holds no token, address or subject) and reply filled as far as it
+ * goes. The caller frees with graph_reply_clear whatever the result.
+ */
+enum graph_error graph_call(struct graph *, const char *what,
+		    const char *method, const char *path, const char *ctype,
+		    const char *body, size_t blen, size_t cap,
+		    struct graph_reply *reply, char **cause);
+void		 graph_reply_clear(struct graph_reply *);
+
+/* graph_call with a JSON answer parsed (json-c; caller puts *out). */
+struct json_object;
+enum graph_error graph_call_json(struct graph *, const char *what,
+		    const char *method, const char *path,
+		    struct json_object *body, long *status,
+		    struct json_object **out, char **cause);
+
+/* "/users/MAILBOX", the mailbox percent-escaped. Owned by the client. */
+const char	*graph_user_path(const struct graph *);
+
+/* s percent-escaped for a URL path segment or query value. Caller frees. */
+char		*graph_escape(const char *s);
+
+/*
+ * Seconds to wait for a Retry-After value (delta-seconds or an HTTP-date,
+ * against now): at most GRAPH_RETRY_WAIT_MAX, GRAPH_RETRY_WAIT_DEFAULT
+ * when value is NULL or unreadable, 0 for a date already past.
+ */
+long		 graph_retry_after(const char *value, long long now);
+
+/* 1 when url has the scheme, host and port of base; 0 otherwise. */
+int		 graph_same_origin(const char *base, const char *url);
+
+/* graphsrc.c's memory between passes: folder ids and the deltaLink. */
+struct graphsrc_state;
+struct graphsrc_state **graph_src_state(struct graph *);
+void		 graphsrc_state_free(struct graphsrc_state *);
+
+/* One page of a delta query, as graph_delta_parse reads it. */
+struct graph_delta_item {
+	char		*id;
+	int		 removed;	/* "@removed": left the folder */
+	long long	 size;		/* "size" when given, else -1 */
+};
+struct graph_delta_page {
+	struct graph_delta_item	*items;
+	size_t			 n;
+	char			*next_link;	/* NULL on the last page */
+	char			*delta_link;	/* NULL but on the last page */
+};
+
+/*
+ * Read one delta page (len bytes of JSON). Items without a string id are
+ * skipped. Returns 0, or -1 with *cause set when the text is not such a
+ * page (no "value" array, or neither link). Clear with
+ * graph_delta_page_clear whatever the result.
+ */
+int		 graph_delta_parse(const char *json, size_t len,
+		    struct graph_delta_page *, char **cause);
+void		 graph_delta_page_clear(struct graph_delta_page *);
+
+/*
+ * What the sink does with the row for rcpt of message raw (see
+ * graph_sink_new): the recipients of the To, then Cc, then Bcc header
+ * fields, compared without regard to case.
+ */
+enum graph_send_plan {
+	GRAPH_SEND_AS_IS,	/* rcpt is the first header recipient */
+	GRAPH_SEND_COVERED,	/* another header recipient: nothing to do */
+	GRAPH_SEND_BCC_COPY,	/* not in the headers: a Bcc copy */
+};
+enum graph_send_plan graph_send_plan(const char *raw, size_t len,
+		    const char *rcpt);
+
+/*
+ * The header recipients of raw (To, then Cc, then Bcc), each an
+ * addr-spec; *n of them. Caller frees each and the array.
+ */
+char		**graph_header_recipients(const char *raw, size_t len,
+		    size_t *n);
+
+/*
+ * A copy of raw whose To, Cc and Bcc fields (with their continuation
+ * lines) are replaced by "Bcc: <rcpt>" at the end of the header. Caller
+ * frees; *outlen its length.
+ */
+char		*graph_bcc_rewrite(const char *raw, size_t len,
+		    const char *rcpt, size_t *outlen);
 
 #endif
