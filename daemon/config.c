@@ -26,6 +26,8 @@
 #include "log.h"
 #include "xmalloc.h"
 
+static char	*dir_of(const char *);
+
 /* Where each section and key stands in the file, found by our own pass. */
 struct ini_index {
 	struct ini_line {
@@ -121,10 +123,31 @@ static const struct key_spec key_specs[] = {
 	    0, 0 },
 	{ "smtp", "password_credential", V_NAME, NULL, 0,
 	    O(smtp.password_credential), 0, 0 },
+	{ "smtp", "auth", V_STRING, "password", 0, 0, 0, 0 },
 	{ "smtp", "tls", V_BOOL, "yes", 0, O(smtp.tls), 0, 0 },
 	{ "smtp", "ca_file", V_PATH, "", 0, O(smtp.ca_file), 0, 0 },
 	{ "smtp", "sendmail", V_PATH, "", 0, O(smtp.sendmail), 0, 0 },
 	{ "smtp", "timeout", V_SECONDS, "60", 0, O(smtp.timeout_seconds),
+	    5, 600 },
+
+	{ "oauth", "provider", V_STRING, "microsoft", 0, 0, 0, 0 },
+	{ "oauth", "flow", V_STRING, "client_credentials", 0, 0, 0, 0 },
+	{ "oauth", "tenant", V_NAME, NULL, 0, O(oauth.tenant), 0, 0 },
+	{ "oauth", "client_id", V_NAME, NULL, 0, O(oauth.client_id), 0, 0 },
+	{ "oauth", "client_secret_file", V_PATH, NULL, 0,
+	    O(oauth.client_secret_file), 0, 0 },
+	{ "oauth", "client_secret_credential", V_NAME, NULL, 0,
+	    O(oauth.client_secret_credential), 0, 0 },
+	{ "oauth", "refresh_token_file", V_STRING, "oauth-refresh-token", 0,
+	    0, 0, 0 },
+	{ "oauth", "service_account_file", V_PATH, NULL, 0,
+	    O(oauth.service_account_file), 0, 0 },
+	{ "oauth", "token_url", V_NAME, NULL, 0, O(oauth.token_url), 0, 0 },
+	{ "oauth", "device_url", V_NAME, NULL, 0, O(oauth.device_url), 0, 0 },
+	{ "oauth", "graph_url", V_NAME, NULL, 0, O(oauth.graph_url), 0, 0 },
+	{ "oauth", "scope", V_NAME, NULL, 0, O(oauth.scope), 0, 0 },
+	{ "oauth", "ca_file", V_PATH, "", 0, O(oauth.ca_file), 0, 0 },
+	{ "oauth", "timeout", V_SECONDS, "30", 0, O(oauth.timeout_seconds),
 	    5, 600 },
 
 	{ "storage", "database", V_PATH, NULL, 1, O(storage.database), 0, 0 },
@@ -219,13 +242,14 @@ static const struct agency_key_spec agency_key_specs[] = {
 };
 
 static const char *sections[] = {
-	"partnership", "mailbox", "smtp", "storage", "templates", "calendar",
-	"deadlines", "limits", "security", "notifiers", "daemon",
+	"partnership", "mailbox", "smtp", "oauth", "storage", "templates",
+	"calendar", "deadlines", "limits", "security", "notifiers", "daemon",
 };
 
 /* Keys people reach for that would put a secret in the INI. */
 static const char *secret_keys[] = {
 	"password", "pass", "secret", "token", "oauth_token", "client_secret",
+	"refresh_token", "access_token",
 };
 
 /* --- diagnostics --- */
@@ -1024,9 +1048,17 @@ check_unknown(struct loader *l)
 		    strncmp(section, "agency.", 7) != 0)
 			continue;	/* reported with its section */
 		if (is_secret_key(colon + 1)) {
-			problem(l, l->index.v[i].line, "'%s' would put a secret "
-			    "in the INI: use password_file or "
-			    "password_credential", colon + 1);
+			if (strcmp(section, "oauth") == 0)
+				problem(l, l->index.v[i].line, "'%s' would put "
+				    "a secret in the INI: use "
+				    "client_secret_file or "
+				    "client_secret_credential (a refresh token "
+				    "goes in refresh_token_file, written by "
+				    "rapidreviewctl oauth login)", colon + 1);
+			else
+				problem(l, l->index.v[i].line, "'%s' would put "
+				    "a secret in the INI: use password_file "
+				    "or password_credential", colon + 1);
 			continue;
 		}
 		if (strncmp(section, "agency.", 7) == 0 ?
@@ -1133,30 +1165,391 @@ credential_name_valid(const char *s)
 }
 
 static void
-check_secret(struct loader *l, const char *section, char *file,
-    char *credential, int needed)
+check_secret_keys(struct loader *l, const char *section, const char *fkey,
+    const char *ckey, char *file, char *credential, int needed)
 {
 	int	line = index_line(&l->index, section);
 
 	if (file != NULL && credential != NULL) {
-		problem(l, key_line(l, section, "password_credential"),
-		    "give password_file or password_credential, not both");
+		problem(l, key_line(l, section, ckey),
+		    "give %s or %s, not both", fkey, ckey);
 		return;
 	}
 	if (file != NULL) {
-		check_secret_file(l, section, "password_file", file);
+		check_secret_file(l, section, fkey, file);
 		return;
 	}
 	if (credential != NULL) {
 		if (!credential_name_valid(credential))
-			problem(l, key_line(l, section, "password_credential"),
-			    "password_credential: '%s' is not a credential "
-			    "name", credential);
+			problem(l, key_line(l, section, ckey),
+			    "%s: '%s' is not a credential name", ckey,
+			    credential);
 		return;
 	}
 	if (needed)
-		problem(l, line, "missing required key 'password_file' (or "
-		    "'password_credential') in [%s]", section);
+		problem(l, line, "missing required key '%s' (or "
+		    "'%s') in [%s]", fkey, ckey, section);
+}
+
+static void
+check_secret(struct loader *l, const char *section, char *file,
+    char *credential, int needed)
+{
+	check_secret_keys(l, section, "password_file", "password_credential",
+	    file, credential, needed);
+}
+
+/* A password given where [oauth] supplies the login: say it is unused. */
+static void
+warn_unused_password(struct loader *l, const char *section, const char *why,
+    const char *file, const char *credential)
+{
+	if (file != NULL)
+		warning(l, key_line(l, section, "password_file"),
+		    "password_file is not read %s", why);
+	if (credential != NULL)
+		warning(l, key_line(l, section, "password_credential"),
+		    "password_credential is not read %s", why);
+}
+
+static int
+host_is(const char *host, const char *name)
+{
+	return strcasecmp(host, name) == 0;
+}
+
+static int
+host_under(const char *host, const char *domain)
+{
+	size_t	h = strlen(host), d = strlen(domain);
+
+	return h > d && host[h - d - 1] == '.' &&
+	    strcasecmp(host + h - d, domain) == 0;
+}
+
+/*
+ * Hosts whose providers have switched password logins off: a password
+ * login there can only fail, so say so before it is tried. Returns the
+ * reason and fix, or NULL.
+ */
+static const char *
+cloud_password_refusal(const char *host, int smtp)
+{
+	if (host == NULL)
+		return NULL;
+	if (host_is(host, "outlook.office365.com") ||
+	    host_is(host, "smtp.office365.com") ||
+	    host_is(host, "outlook.office.com") ||
+	    host_under(host, "office365.com") ||
+	    host_is(host, "outlook.com") || host_under(host, "outlook.com"))
+		return smtp ? "Microsoft 365 has switched off password "
+		    "logins to SMTP (basic authentication); set auth = xoauth2 "
+		    "in [smtp] and add an [oauth] section (provider = "
+		    "microsoft, flow = client_credentials), or send with url = "
+		    "graph://MAILBOX: see rapidreviewd.ini(5), OAUTH" :
+		    "Microsoft 365 has switched off password logins to IMAP; "
+		    "set auth = xoauth2 and add an [oauth] section (provider = "
+		    "microsoft, flow = client_credentials): see "
+		    "rapidreviewd.ini(5), OAUTH";
+	if (host_is(host, "imap.gmail.com") || host_is(host, "smtp.gmail.com"))
+		return smtp ? "Google Workspace has switched off password "
+		    "logins to SMTP; set auth = xoauth2 in [smtp] and add an "
+		    "[oauth] section (provider = google, flow = "
+		    "service_account): see rapidreviewd.ini(5), OAUTH" :
+		    "Google Workspace has switched off password logins to "
+		    "IMAP; set auth = xoauth2 and add an [oauth] section "
+		    "(provider = google, flow = service_account): see "
+		    "rapidreviewd.ini(5), OAUTH";
+	return NULL;
+}
+
+static int
+url_is_graph(const char *url)
+{
+	return url != NULL && strncasecmp(url, "graph://", 8) == 0;
+}
+
+/*
+ * "graph://MAILBOX[/FOLDER]": the mailbox's address and the folder, which
+ * may have '/' levels. Returns 0, or -1 after reporting.
+ */
+static int
+parse_graph_url(struct loader *l, int line, const char *url, char **mailbox,
+    char **folder)
+{
+	const char	*p = url + 8, *slash;
+
+	slash = strchr(p, '/');
+	*mailbox = slash != NULL ? xstrndup(p, (size_t)(slash - p)) :
+	    xstrdup(p);
+	if (!config_address_valid(*mailbox)) {
+		problem(l, line, "url: '%s': graph://MAILBOX needs the "
+		    "mailbox's email address", url);
+		free(*mailbox);
+		*mailbox = NULL;
+		return -1;
+	}
+	if (folder != NULL)
+		*folder = xstrdup(slash != NULL && slash[1] != '\0' ?
+		    slash + 1 : "Inbox");
+	else if (slash != NULL && slash[1] != '\0') {
+		problem(l, line, "url: '%s': graph://MAILBOX takes no folder "
+		    "in [smtp]", url);
+		free(*mailbox);
+		*mailbox = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* An endpoint of [oauth]: https://, or http:// to loopback only. */
+static void
+check_oauth_url(struct loader *l, const char *key, const char *url)
+{
+	char		*scheme = NULL, *host = NULL, *path = NULL;
+	const char	*why;
+	uint16_t	 port;
+	int		 line = key_line(l, "oauth", key);
+
+	if (parse_url(url, &scheme, &host, &port, &path, &why) != 0) {
+		problem(l, line, "%s: '%s': %s", key, url, why);
+		return;
+	}
+	if (strcmp(scheme, "https") == 0)
+		;
+	else if (strcmp(scheme, "http") == 0) {
+		if (!config_host_is_loopback(host))
+			problem(l, line, "%s: plain http to %s, which is not "
+			    "loopback: https:// is required", key, host);
+	} else
+		problem(l, line, "%s: '%s' is not an https:// address", key,
+		    url);
+	free(scheme);
+	free(host);
+	free(path);
+}
+
+static int
+tenant_valid(const char *t)
+{
+	return *t != '\0' && strlen(t) <= 256 && t[strspn(t,
+	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-_")] == '\0' && strcmp(t, ".") != 0 &&
+	    strcmp(t, "..") != 0;
+}
+
+static void
+set_default(char **field, const char *value)
+{
+	if (*field == NULL || **field == '\0') {
+		free(*field);
+		*field = value != NULL ? xstrdup(value) : NULL;
+	}
+}
+
+/*
+ * [oauth] (SPEC §7.1): every endpoint and the scope get the provider's
+ * defaults, and refresh_token_file lives in the state folder (the
+ * database's) when relative, since the daemon rewrites it.
+ */
+static void
+load_oauth(struct loader *l)
+{
+	struct config	*c = l->cfg;
+	const char	*v;
+	char		*url, *dir;
+	int		 sline = index_line(&l->index, "oauth");
+	int		 graph, mixed;
+
+	if (c->oauth.ca_file != NULL && *c->oauth.ca_file == '\0') {
+		free(c->oauth.ca_file);
+		c->oauth.ca_file = NULL;
+	}
+	if (sline == 0)
+		return;
+	c->oauth.configured = 1;
+
+	v = ini_get(l, "oauth", "provider");
+	if (v == NULL || *v == '\0' || strcasecmp(v, "microsoft") == 0)
+		c->oauth.provider = OAUTH_MICROSOFT;
+	else if (strcasecmp(v, "google") == 0)
+		c->oauth.provider = OAUTH_GOOGLE;
+	else if (strcasecmp(v, "generic") == 0)
+		c->oauth.provider = OAUTH_GENERIC;
+	else
+		problem(l, key_line(l, "oauth", "provider"), "provider: '%s' "
+		    "is not one of microsoft, google, generic", v);
+
+	v = ini_get(l, "oauth", "flow");
+	if (v == NULL || *v == '\0' ||
+	    strcasecmp(v, "client_credentials") == 0)
+		c->oauth.flow = OAUTH_CLIENT_CREDENTIALS;
+	else if (strcasecmp(v, "refresh_token") == 0)
+		c->oauth.flow = OAUTH_REFRESH_TOKEN;
+	else if (strcasecmp(v, "service_account") == 0)
+		c->oauth.flow = OAUTH_SERVICE_ACCOUNT;
+	else
+		problem(l, key_line(l, "oauth", "flow"), "flow: '%s' is not "
+		    "one of client_credentials, refresh_token, "
+		    "service_account", v);
+
+	if (c->oauth.ca_file != NULL && *c->oauth.ca_file == '\0') {
+		free(c->oauth.ca_file);
+		c->oauth.ca_file = NULL;
+	}
+	if (c->oauth.tenant != NULL && *c->oauth.tenant == '\0') {
+		free(c->oauth.tenant);
+		c->oauth.tenant = NULL;
+	}
+	if (c->oauth.client_id != NULL && *c->oauth.client_id == '\0') {
+		free(c->oauth.client_id);
+		c->oauth.client_id = NULL;
+	}
+
+	/* Who needs what. */
+	if (c->oauth.provider == OAUTH_MICROSOFT) {
+		if (c->oauth.tenant == NULL)
+			problem(l, sline, "provider = microsoft needs tenant "
+			    "in [oauth] (the tenant's name, such as "
+			    "northshire.onmicrosoft.com, or its id)");
+		else if (!tenant_valid(c->oauth.tenant))
+			problem(l, key_line(l, "oauth", "tenant"), "tenant: "
+			    "'%s' is not a tenant name or id", c->oauth.tenant);
+	}
+	if (c->oauth.client_id == NULL &&
+	    (c->oauth.provider == OAUTH_MICROSOFT ||
+	    c->oauth.flow != OAUTH_SERVICE_ACCOUNT))
+		problem(l, sline, "missing required key 'client_id' in "
+		    "[oauth] (the application's id)");
+	switch (c->oauth.flow) {
+	case OAUTH_CLIENT_CREDENTIALS:
+		check_secret_keys(l, "oauth", "client_secret_file",
+		    "client_secret_credential", c->oauth.client_secret_file,
+		    c->oauth.client_secret_credential, 1);
+		break;
+	case OAUTH_REFRESH_TOKEN:
+		check_secret_keys(l, "oauth", "client_secret_file",
+		    "client_secret_credential", c->oauth.client_secret_file,
+		    c->oauth.client_secret_credential, 0);
+		break;
+	case OAUTH_SERVICE_ACCOUNT:
+		if (c->oauth.provider == OAUTH_MICROSOFT)
+			problem(l, key_line(l, "oauth", "flow"), "flow = "
+			    "service_account is Google's domain-wide "
+			    "delegation: set provider = google (or generic)");
+		if (c->oauth.service_account_file == NULL ||
+		    *c->oauth.service_account_file == '\0')
+			problem(l, sline, "flow = service_account needs "
+			    "service_account_file in [oauth] (the service "
+			    "account's JSON key)");
+		else
+			check_secret_file(l, "oauth", "service_account_file",
+			    c->oauth.service_account_file);
+		break;
+	}
+
+	/* The refresh token: in the state folder, beside the database. */
+	v = ini_get(l, "oauth", "refresh_token_file");
+	if (v == NULL || *v == '\0')
+		v = "oauth-refresh-token";
+	if (has_crlf(v))
+		problem(l, key_line(l, "oauth", "refresh_token_file"),
+		    "refresh_token_file: line breaks are not allowed");
+	else if (*v == '/')
+		c->oauth.refresh_token_file = xstrdup(v);
+	else {
+		dir = c->storage.database != NULL ?
+		    dir_of(c->storage.database) : xstrdup(c->dir);
+		xasprintf(&c->oauth.refresh_token_file, "%s/%s", dir, v);
+		free(dir);
+	}
+	if (c->oauth.flow == OAUTH_REFRESH_TOKEN &&
+	    c->oauth.refresh_token_file != NULL) {
+		struct stat	st;
+
+		if (stat(c->oauth.refresh_token_file, &st) == 0)
+			check_secret_file(l, "oauth", "refresh_token_file",
+			    c->oauth.refresh_token_file);
+		else
+			warning(l, key_line(l, "oauth", "refresh_token_file"),
+			    "refresh_token_file: %s does not exist yet: run "
+			    "rapidreviewctl oauth login",
+			    c->oauth.refresh_token_file);
+	}
+
+	/* Endpoints. */
+	graph = url_is_graph(c->mailbox.url) || url_is_graph(c->smtp.url);
+	switch (c->oauth.provider) {
+	case OAUTH_MICROSOFT:
+		if (c->oauth.tenant != NULL) {
+			xasprintf(&url, "https://login.microsoftonline.com/%s/"
+			    "oauth2/v2.0/token", c->oauth.tenant);
+			set_default(&c->oauth.token_url, url);
+			free(url);
+			xasprintf(&url, "https://login.microsoftonline.com/%s/"
+			    "oauth2/v2.0/devicecode", c->oauth.tenant);
+			set_default(&c->oauth.device_url, url);
+			free(url);
+		}
+		set_default(&c->oauth.graph_url,
+		    "https://graph.microsoft.com/v1.0");
+		if (c->oauth.flow == OAUTH_REFRESH_TOKEN)
+			set_default(&c->oauth.scope, graph ?
+			    "offline_access Mail.ReadWrite Mail.Send" :
+			    "offline_access "
+			    "https://outlook.office365.com/IMAP.AccessAsUser.All "
+			    "https://outlook.office365.com/SMTP.Send");
+		else
+			set_default(&c->oauth.scope, graph ?
+			    "https://graph.microsoft.com/.default" :
+			    "https://outlook.office365.com/.default");
+		/* One token serves both: one resource for both. */
+		mixed = (url_is_graph(c->mailbox.url) &&
+		    c->smtp.url != NULL && *c->smtp.url != '\0' &&
+		    !url_is_graph(c->smtp.url) &&
+		    ini_get(l, "smtp", "auth") != NULL &&
+		    strcasecmp(ini_get(l, "smtp", "auth"), "xoauth2") == 0) ||
+		    (url_is_graph(c->smtp.url) && c->mailbox.url != NULL &&
+		    !url_is_graph(c->mailbox.url) &&
+		    ini_get(l, "mailbox", "auth") != NULL &&
+		    (strcasecmp(ini_get(l, "mailbox", "auth"), "xoauth2") ==
+		    0 || strcasecmp(ini_get(l, "mailbox", "auth"),
+		    "oauthbearer") == 0));
+		if (mixed)
+			problem(l, sline, "one access token cannot serve both "
+			    "Microsoft Graph and IMAP/SMTP logins: use "
+			    "graph:// for both [mailbox] and [smtp], or for "
+			    "neither");
+		break;
+	case OAUTH_GOOGLE:
+		set_default(&c->oauth.token_url,
+		    "https://oauth2.googleapis.com/token");
+		set_default(&c->oauth.device_url,
+		    "https://oauth2.googleapis.com/device/code");
+		set_default(&c->oauth.scope, "https://mail.google.com/");
+		if (graph && c->oauth.graph_url == NULL)
+			problem(l, sline, "graph:// is Microsoft Graph: it "
+			    "needs provider = microsoft in [oauth]");
+		break;
+	case OAUTH_GENERIC:
+		if (c->oauth.token_url == NULL || *c->oauth.token_url == '\0')
+			problem(l, sline, "provider = generic needs token_url "
+			    "in [oauth]");
+		if (graph && (c->oauth.graph_url == NULL ||
+		    *c->oauth.graph_url == '\0'))
+			problem(l, sline, "graph:// with provider = generic "
+			    "needs graph_url in [oauth]");
+		break;
+	}
+	if (c->oauth.token_url != NULL && *c->oauth.token_url != '\0')
+		check_oauth_url(l, "token_url", c->oauth.token_url);
+	if (c->oauth.device_url != NULL && *c->oauth.device_url != '\0')
+		check_oauth_url(l, "device_url", c->oauth.device_url);
+	if (c->oauth.graph_url != NULL && *c->oauth.graph_url != '\0')
+		check_oauth_url(l, "graph_url", c->oauth.graph_url);
+	set_default(&c->oauth.device_url, NULL);
+	set_default(&c->oauth.graph_url, NULL);
+	set_default(&c->oauth.scope, NULL);
 }
 
 static void
@@ -1196,6 +1589,23 @@ load_mailbox(struct loader *l)
 			c->mailbox.maildir = resolve_path(l, v);
 		return;
 	}
+	if (url_is_graph(c->mailbox.url)) {
+		if (parse_graph_url(l, line, c->mailbox.url,
+		    &c->mailbox.graph_mailbox, &c->mailbox.folder) != 0)
+			return;
+		c->mailbox.kind = MAILBOX_GRAPH;
+		if (!c->oauth.configured)
+			problem(l, line, "url = graph:// needs an [oauth] "
+			    "section (SPEC §7.1)");
+		if (c->mailbox.user == NULL || *c->mailbox.user == '\0') {
+			free(c->mailbox.user);
+			c->mailbox.user = xstrdup(c->mailbox.graph_mailbox);
+		}
+		warn_unused_password(l, "mailbox", "with url = graph:// (the "
+		    "token comes from [oauth])", c->mailbox.password_file,
+		    c->mailbox.password_credential);
+		return;
+	}
 	if (parse_url(c->mailbox.url, &scheme, &c->mailbox.host,
 	    &c->mailbox.port, &path, &why) != 0) {
 		problem(l, line, "url: '%s': %s", c->mailbox.url, why);
@@ -1223,8 +1633,26 @@ load_mailbox(struct loader *l)
 	if (c->mailbox.user == NULL || *c->mailbox.user == '\0')
 		problem(l, index_line(&l->index, "mailbox"),
 		    "missing required key 'user' in [mailbox]");
-	check_secret(l, "mailbox", c->mailbox.password_file,
-	    c->mailbox.password_credential, 1);
+	if (c->mailbox.auth == AUTH_XOAUTH2 ||
+	    c->mailbox.auth == AUTH_OAUTHBEARER) {
+		if (!c->oauth.configured)
+			problem(l, key_line(l, "mailbox", "auth"), "auth = %s "
+			    "needs an [oauth] section (SPEC §7.1); a fixed "
+			    "token in password_file is no longer read",
+			    c->mailbox.auth == AUTH_XOAUTH2 ? "xoauth2" :
+			    "oauthbearer");
+		else
+			warn_unused_password(l, "mailbox", "with auth = "
+			    "xoauth2 (the token comes from [oauth])",
+			    c->mailbox.password_file,
+			    c->mailbox.password_credential);
+	} else {
+		if ((why = cloud_password_refusal(c->mailbox.host, 0)) != NULL)
+			problem(l, key_line(l, "mailbox", "auth"), "%s: %s",
+			    c->mailbox.host, why);
+		check_secret(l, "mailbox", c->mailbox.password_file,
+		    c->mailbox.password_credential, 1);
+	}
 	free(scheme);
 	free(path);
 }
@@ -1237,6 +1665,20 @@ load_smtp(struct loader *l)
 	const char	*why;
 	int		 line = key_line(l, "smtp", "url");
 
+	const char	*v;
+	int		 aline = key_line(l, "smtp", "auth");
+
+	if ((v = ini_get(l, "smtp", "auth")) == NULL || *v == '\0')
+		v = "password";
+	if (strcasecmp(v, "password") == 0 || strcasecmp(v, "plain") == 0 ||
+	    strcasecmp(v, "login") == 0)
+		c->smtp.auth = SMTP_AUTH_PASSWORD;
+	else if (strcasecmp(v, "xoauth2") == 0)
+		c->smtp.auth = SMTP_AUTH_XOAUTH2;
+	else
+		problem(l, aline, "auth: '%s' is not one of password, "
+		    "xoauth2", v);
+
 	if (c->smtp.ca_file != NULL && *c->smtp.ca_file == '\0') {
 		free(c->smtp.ca_file);
 		c->smtp.ca_file = NULL;
@@ -1245,7 +1687,23 @@ load_smtp(struct loader *l)
 		if (*c->smtp.url != '\0')
 			problem(l, line, "give url or sendmail in [smtp], "
 			    "not both");
+		if (c->smtp.auth == SMTP_AUTH_XOAUTH2)
+			problem(l, aline, "auth = xoauth2 needs url = smtp:// "
+			    "or smtps://, not sendmail");
 		c->smtp.kind = SMTP_SENDMAIL;
+		return;
+	}
+	if (url_is_graph(c->smtp.url)) {
+		if (parse_graph_url(l, line, c->smtp.url,
+		    &c->smtp.graph_mailbox, NULL) != 0)
+			return;
+		c->smtp.kind = SMTP_GRAPH;
+		if (!c->oauth.configured)
+			problem(l, line, "url = graph:// needs an [oauth] "
+			    "section (SPEC §7.1)");
+		warn_unused_password(l, "smtp", "with url = graph:// (the "
+		    "token comes from [oauth])", c->smtp.password_file,
+		    c->smtp.password_credential);
 		return;
 	}
 	if (*c->smtp.url == '\0') {
@@ -1273,8 +1731,32 @@ load_smtp(struct loader *l)
 		problem(l, key_line(l, "smtp", "tls"), "plaintext SMTP to "
 		    "%s, which is not loopback: TLS is required",
 		    c->smtp.host);
-	check_secret(l, "smtp", c->smtp.password_file,
-	    c->smtp.password_credential, *c->smtp.user != '\0');
+	if (c->smtp.auth == SMTP_AUTH_XOAUTH2) {
+		if (!c->oauth.configured)
+			problem(l, aline, "auth = xoauth2 needs an [oauth] "
+			    "section (SPEC §7.1)");
+		if (*c->smtp.user == '\0') {
+			/* The SASL user: the mailbox's, unless told. */
+			if (c->mailbox.user != NULL &&
+			    *c->mailbox.user != '\0') {
+				free(c->smtp.user);
+				c->smtp.user = xstrdup(c->mailbox.user);
+			} else
+				problem(l, index_line(&l->index, "smtp"),
+				    "auth = xoauth2 needs user in [smtp] (the "
+				    "mailbox to log in as)");
+		}
+		warn_unused_password(l, "smtp", "with auth = xoauth2 (the "
+		    "token comes from [oauth])", c->smtp.password_file,
+		    c->smtp.password_credential);
+	} else {
+		if (*c->smtp.user != '\0' &&
+		    (why = cloud_password_refusal(c->smtp.host, 1)) != NULL)
+			problem(l, key_line(l, "smtp", "user"), "%s: %s",
+			    c->smtp.host, why);
+		check_secret(l, "smtp", c->smtp.password_file,
+		    c->smtp.password_credential, *c->smtp.user != '\0');
+	}
 	free(scheme);
 	free(path);
 }
@@ -1493,6 +1975,7 @@ config_load(const char *path, struct config_diag *diag)
 	check_unknown(&l);
 	load_key_specs(&l);
 	load_partnership(&l);
+	load_oauth(&l);
 	load_mailbox(&l);
 	load_smtp(&l);
 	load_storage(&l);
@@ -1509,6 +1992,13 @@ config_load(const char *path, struct config_diag *diag)
 	if (c->n_agencies == 0)
 		warning(&l, 0, "no [agency.KEY] sections: no agency will "
 		    "receive requests");
+	if (c->oauth.configured && c->mailbox.kind != MAILBOX_GRAPH &&
+	    c->mailbox.auth != AUTH_XOAUTH2 &&
+	    c->mailbox.auth != AUTH_OAUTHBEARER && c->smtp.kind != SMTP_GRAPH &&
+	    c->smtp.auth != SMTP_AUTH_XOAUTH2)
+		warning(&l, index_line(&l.index, "oauth"), "[oauth] is not "
+		    "used: set auth = xoauth2 in [mailbox] or [smtp], or a "
+		    "graph:// url");
 
 	iniparser_freedict(l.ini);
 	index_free(&l.index);
@@ -1575,6 +2065,7 @@ config_free(struct config *c)
 	free(c->mailbox.host);
 	free(c->mailbox.folder);
 	free(c->mailbox.maildir);
+	free(c->mailbox.graph_mailbox);
 	free(c->mailbox.user);
 	free(c->mailbox.password_file);
 	free(c->mailbox.password_credential);
@@ -1588,6 +2079,18 @@ config_free(struct config *c)
 	free(c->smtp.password_credential);
 	free(c->smtp.ca_file);
 	free(c->smtp.sendmail);
+	free(c->smtp.graph_mailbox);
+	free(c->oauth.tenant);
+	free(c->oauth.client_id);
+	free(c->oauth.client_secret_file);
+	free(c->oauth.client_secret_credential);
+	free(c->oauth.refresh_token_file);
+	free(c->oauth.service_account_file);
+	free(c->oauth.token_url);
+	free(c->oauth.device_url);
+	free(c->oauth.graph_url);
+	free(c->oauth.scope);
+	free(c->oauth.ca_file);
 	free(c->storage.database);
 	free(c->storage.key_file);
 	free(c->templates.directory);
