@@ -23,9 +23,11 @@
 #include "engine.h"
 #include "inspect.h"
 #include "mime.h"
+#include "oauth.h"
 #include "pack.h"
 #include "purge.h"
 #include "report.h"
+#include "smtp.h"
 #include "store.h"
 #include "token.h"
 #include "date.h"
@@ -893,6 +895,53 @@ out:
 	return rc;
 }
 
+/*
+ * oauth login: the device-authorization grant (SPEC §7.1) for flow
+ * refresh_token; the refresh token goes to refresh_token_file, 0600.
+ */
+static int
+cmd_oauth_login(struct ctl *c)
+{
+	struct oauth	*o;
+	char		*cause = NULL;
+
+	if (c->cfg == NULL || !c->cfg->oauth.configured) {
+		fprintf(stderr, "rapidreviewctl: oauth login: no [oauth] "
+		    "section in %s\n", c->config_path);
+		return 1;
+	}
+	if (c->cfg->oauth.flow != OAUTH_REFRESH_TOKEN) {
+		fprintf(stderr, "rapidreviewctl: oauth login: needs flow = "
+		    "refresh_token in [oauth] (the other flows need no "
+		    "sign-in)\n");
+		return 1;
+	}
+	if (smtp_global_init(&cause) != 0 ||
+	    (o = oauth_new(c->cfg, &cause)) == NULL) {
+		fprintf(stderr, "rapidreviewctl: oauth login: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	if (oauth_device_login(o, stdout, &cause) != 0) {
+		fprintf(stderr, "rapidreviewctl: oauth login: %s\n", cause);
+		free(cause);
+		oauth_free(o);
+		return 1;
+	}
+	printf("Signed in; the refresh token is stored in %s (0600)\n",
+	    c->cfg->oauth.refresh_token_file);
+	oauth_free(o);
+	return 0;
+}
+
+static int
+cmd_oauth(struct ctl *c, int argc, char **argv)
+{
+	if (argc == 2 && strcmp(argv[1], "login") == 0)
+		return cmd_oauth_login(c);
+	usage();
+}
+
 static const struct ctl_command commands[] = {
 	{ "command", "'TEXT'", cmd_command },
 	{ "pack", "REF [-o FILE.pdf]", cmd_pack },
@@ -911,6 +960,7 @@ static const struct ctl_command commands[] = {
 	{ "deliver", "< MESSAGE", cmd_deliver },
 	{ "ingest", "FILE...", cmd_ingest },
 	{ "inspect", "FILE.eml", cmd_inspect },
+	{ "oauth", "login", cmd_oauth },
 };
 
 static void
