@@ -119,6 +119,7 @@ UNIT_TESTS = \
 	test_ics \
 	test_mailnames \
 	test_mime \
+	test_oauth \
 	test_outbox \
 	test_pack \
 	test_purge \
