@@ -500,7 +500,8 @@ graph_call(struct graph *g, const char *what, const char *method,
 		break;
 	}
 
-	if (reply->status >= 200 && reply->status < 400) {
+	/* Redirects are not followed: a 3xx is no answer to read. */
+	if (reply->status >= 200 && reply->status < 300) {
 		e = GRAPH_OK;
 		goto out;
 	}

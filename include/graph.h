@@ -122,8 +122,8 @@ struct graph_reply {
  * most cap bytes of the answer are kept: a longer answer stops the
  * transfer and sets reply->truncated (GRAPH_OK; the caller decides). 401
  * is retried once with a fresh token; 429 and 503 up to GRAPH_TRIES
- * times after their Retry-After. Returns GRAPH_OK for any answer under
- * 400 (reply->status says which), else GRAPH_ENET, GRAPH_EAUTH or
+ * times after their Retry-After. Redirects are not followed. Returns
+ * GRAPH_OK for a 2xx answer (reply->status says which), else GRAPH_ENET, GRAPH_EAUTH or
  * GRAPH_ENO with *cause set (what names the call, e.g. "move"; the text
  * holds no token, address or subject) and reply filled as far as it
  * goes. The caller frees with graph_reply_clear whatever the result.
