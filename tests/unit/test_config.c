@@ -515,6 +515,345 @@ test_addresses(void **state)
 	assert_false(config_host_is_loopback("10.0.0.1"));
 }
 
+/* An INI with its [mailbox], [smtp] and (when not NULL) [oauth] bodies. */
+static char *
+write_oauth_ini(const char *name, const char *mailbox, const char *smtp,
+    const char *oauth)
+{
+	char	*text, *path;
+
+	xasprintf(&text,
+	    "[partnership]\n"
+	    "name = Test SCP\n"
+	    "address = rapidreview@example.org\n"
+	    "business_manager = bm@example.org\n"
+	    "[mailbox]\n%s"
+	    "[smtp]\n%s"
+	    "[storage]\n"
+	    "database = state/rr.db\n"
+	    "[calendar]\n"
+	    "holidays_file = %s/config/bank-holidays.json\n"
+	    "[notifiers]\n"
+	    "allow = *@example.gov.uk\n"
+	    "[agency.police]\n"
+	    "name = Test Police\n"
+	    "to = pvp@example.police.uk\n"
+	    "allow = *@example.police.uk\n"
+	    "%s%s",
+	    mailbox, smtp, src_root(), oauth != NULL ? "[oauth]\n" : "",
+	    oauth != NULL ? oauth : "");
+	path = write_file(name, text, 0644);
+	free(text);
+	return path;
+}
+
+#define MS_OAUTH \
+	"tenant = example.onmicrosoft.com\n" \
+	"client_id = 3f1c0c3e-0000-4000-8000-000000000000\n" \
+	"client_secret_file = secret\n"
+#define IMAP_XOAUTH2 \
+	"url = imaps://localhost:9993/INBOX\n" \
+	"user = rapidreview@example.org\n" \
+	"auth = xoauth2\n"
+#define SMTP_XOAUTH2 \
+	"url = smtp://localhost:2525\n" \
+	"auth = xoauth2\n"
+
+static struct config *
+load_ok(const char *path)
+{
+	struct config_diag	 d;
+	struct config		*c;
+
+	config_diag_init(&d);
+	c = config_load(path, &d);
+	config_diag_print(&d, stderr);
+	assert_non_null(c);
+	config_diag_free(&d);
+	return c;
+}
+
+static void
+test_oauth_defaults(void **state)
+{
+	struct config	*c;
+	char		*path, *want;
+
+	/* Microsoft, client_credentials, IMAP and SMTP with XOAUTH2. */
+	path = write_oauth_ini("oauth-ms.ini", IMAP_XOAUTH2, SMTP_XOAUTH2,
+	    MS_OAUTH);
+	c = load_ok(path);
+	assert_true(c->oauth.configured);
+	assert_int_equal(c->oauth.provider, OAUTH_MICROSOFT);
+	assert_int_equal(c->oauth.flow, OAUTH_CLIENT_CREDENTIALS);
+	assert_string_equal(c->oauth.token_url, "https://login."
+	    "microsoftonline.com/example.onmicrosoft.com/oauth2/v2.0/token");
+	assert_string_equal(c->oauth.device_url, "https://login."
+	    "microsoftonline.com/example.onmicrosoft.com/oauth2/v2.0/"
+	    "devicecode");
+	assert_string_equal(c->oauth.graph_url,
+	    "https://graph.microsoft.com/v1.0");
+	assert_string_equal(c->oauth.scope,
+	    "https://outlook.office365.com/.default");
+	assert_int_equal(c->oauth.timeout_seconds, 30);
+	assert_null(c->oauth.ca_file);
+	assert_non_null(strstr(c->oauth.client_secret_file, "/secret"));
+	/* The refresh token lives in the state folder, not the INI's. */
+	xasprintf(&want, "%s/state/oauth-refresh-token", tmpdir);
+	assert_string_equal(c->oauth.refresh_token_file, want);
+	free(want);
+	assert_int_equal(c->mailbox.auth, AUTH_XOAUTH2);
+	assert_null(c->mailbox.password_file);
+	assert_int_equal(c->smtp.auth, SMTP_AUTH_XOAUTH2);
+	/* The SASL user for SMTP: the mailbox's. */
+	assert_string_equal(c->smtp.user, "rapidreview@example.org");
+	config_free(c);
+	free(path);
+
+	/* refresh_token: delegated scopes; a refresh_token_file of its own. */
+	path = write_oauth_ini("oauth-rt.ini", IMAP_XOAUTH2, SMTP_XOAUTH2,
+	    "flow = refresh_token\n"
+	    "tenant = example.onmicrosoft.com\n"
+	    "client_id = 3f1c0c3e-0000-4000-8000-000000000000\n"
+	    "refresh_token_file = /var/lib/rr/rt\n"
+	    "timeout = 10\n");
+	c = load_ok(path);
+	assert_int_equal(c->oauth.flow, OAUTH_REFRESH_TOKEN);
+	assert_string_equal(c->oauth.scope, "offline_access "
+	    "https://outlook.office365.com/IMAP.AccessAsUser.All "
+	    "https://outlook.office365.com/SMTP.Send");
+	assert_string_equal(c->oauth.refresh_token_file, "/var/lib/rr/rt");
+	assert_int_equal(c->oauth.timeout_seconds, 10);
+	config_free(c);
+	free(path);
+
+	/* Google: its endpoints and scope. */
+	path = write_oauth_ini("oauth-g.ini", IMAP_XOAUTH2, SMTP_XOAUTH2,
+	    "provider = google\n"
+	    "flow = service_account\n"
+	    "service_account_file = secret\n");
+	c = load_ok(path);
+	assert_int_equal(c->oauth.provider, OAUTH_GOOGLE);
+	assert_int_equal(c->oauth.flow, OAUTH_SERVICE_ACCOUNT);
+	assert_string_equal(c->oauth.token_url,
+	    "https://oauth2.googleapis.com/token");
+	assert_string_equal(c->oauth.device_url,
+	    "https://oauth2.googleapis.com/device/code");
+	assert_string_equal(c->oauth.scope, "https://mail.google.com/");
+	config_free(c);
+	free(path);
+
+	/* generic, on loopback over plain http (a test bed). */
+	path = write_oauth_ini("oauth-gen.ini", IMAP_XOAUTH2, SMTP_XOAUTH2,
+	    "provider = generic\n"
+	    "client_id = x\n"
+	    "client_secret_credential = oauth-secret\n"
+	    "token_url = http://127.0.0.1:8443/token\n"
+	    "scope = mail\n");
+	c = load_ok(path);
+	assert_string_equal(c->oauth.token_url, "http://127.0.0.1:8443/token");
+	assert_string_equal(c->oauth.scope, "mail");
+	assert_null(c->oauth.device_url);
+	config_free(c);
+	free(path);
+
+	/* Without [oauth], nothing of it. */
+	path = write_ini("no-oauth.ini", "", "");
+	c = load_ok(path);
+	assert_false(c->oauth.configured);
+	assert_int_equal(c->smtp.auth, SMTP_AUTH_PASSWORD);
+	config_free(c);
+	free(path);
+}
+
+static void
+test_oauth_graph(void **state)
+{
+	struct config	*c;
+	char		*path;
+
+	path = write_oauth_ini("graph.ini",
+	    "url = graph://rapidreview@example.org/Inbox/Rapid Review\n",
+	    "url = graph://rapidreview@example.org\n", MS_OAUTH);
+	c = load_ok(path);
+	assert_int_equal(c->mailbox.kind, MAILBOX_GRAPH);
+	assert_string_equal(c->mailbox.graph_mailbox,
+	    "rapidreview@example.org");
+	assert_string_equal(c->mailbox.folder, "Inbox/Rapid Review");
+	assert_string_equal(c->mailbox.user, "rapidreview@example.org");
+	assert_int_equal(c->smtp.kind, SMTP_GRAPH);
+	assert_string_equal(c->smtp.graph_mailbox, "rapidreview@example.org");
+	assert_string_equal(c->oauth.scope,
+	    "https://graph.microsoft.com/.default");
+	config_free(c);
+	free(path);
+
+	path = write_oauth_ini("graph-rt.ini",
+	    "url = graph://rapidreview@example.org\n",
+	    "url = graph://rapidreview@example.org\n",
+	    "flow = refresh_token\n"
+	    "tenant = example.onmicrosoft.com\n"
+	    "client_id = 3f1c0c3e-0000-4000-8000-000000000000\n");
+	c = load_ok(path);
+	assert_string_equal(c->mailbox.folder, "Inbox");
+	assert_string_equal(c->oauth.scope,
+	    "offline_access Mail.ReadWrite Mail.Send");
+	config_free(c);
+	free(path);
+}
+
+static void
+test_oauth_problems(void **state)
+{
+	static const struct {
+		const char	*mailbox, *smtp, *oauth;
+		const char	*text;
+	} cases[] = {
+		/* The old fixed-token mode is gone. */
+		{ IMAP_XOAUTH2 "password_file = secret\n",
+		  "url = smtp://localhost:2525\n", NULL,
+		  "auth = xoauth2 needs an [oauth] section (SPEC §7.1); a "
+		  "fixed token in password_file is no longer read" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2, NULL,
+		  "auth = xoauth2 needs an [oauth] section (SPEC §7.1)" },
+		{ "url = graph://rapidreview@example.org\n",
+		  "url = smtp://localhost:2525\n", NULL,
+		  "url = graph:// needs an [oauth] section" },
+		{ IMAP_XOAUTH2, "url = graph://rapidreview@example.org\n",
+		  NULL, "url = graph:// needs an [oauth] section" },
+		{ "url = graph://not-an-address/Inbox\n",
+		  "url = smtp://localhost:2525\n", MS_OAUTH,
+		  "graph://MAILBOX needs the mailbox's email address" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2,
+		  "client_id = x\nclient_secret_file = secret\n",
+		  "provider = microsoft needs tenant" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2,
+		  "tenant = t/../x\nclient_id = x\n"
+		  "client_secret_file = secret\n",
+		  "tenant: 't/../x' is not a tenant name or id" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2,
+		  "tenant = t.onmicrosoft.com\nclient_secret_file = secret\n",
+		  "missing required key 'client_id' in [oauth]" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2,
+		  "tenant = t.onmicrosoft.com\nclient_id = x\n",
+		  "missing required key 'client_secret_file' (or "
+		  "'client_secret_credential') in [oauth]" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2, MS_OAUTH
+		  "client_secret_credential = oauth-secret\n",
+		  "give client_secret_file or client_secret_credential, not "
+		  "both" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2, MS_OAUTH "client_secret = x\n",
+		  "'client_secret' would put a secret in the INI: use "
+		  "client_secret_file" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2, MS_OAUTH "refresh_token = x\n",
+		  "'refresh_token' would put a secret in the INI" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2, MS_OAUTH
+		  "flow = service_account\nservice_account_file = secret\n",
+		  "flow = service_account is Google's domain-wide delegation" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2,
+		  "provider = google\nflow = service_account\n",
+		  "flow = service_account needs service_account_file" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2,
+		  "provider = google\nflow = service_account\n"
+		  "service_account_file = open.json\n",
+		  "service_account_file: " },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2, MS_OAUTH
+		  "token_url = http://idp.example.org/token\n",
+		  "token_url: plain http to idp.example.org, which is not "
+		  "loopback: https:// is required" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2, MS_OAUTH
+		  "graph_url = ftp://graph.example.org/\n",
+		  "graph_url: 'ftp://graph.example.org/' is not an https:// "
+		  "address" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2,
+		  "provider = generic\nclient_id = x\n"
+		  "client_secret_file = secret\n",
+		  "provider = generic needs token_url" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2, MS_OAUTH "provider = yahoo\n",
+		  "provider: 'yahoo' is not one of microsoft, google, generic" },
+		{ IMAP_XOAUTH2, SMTP_XOAUTH2, MS_OAUTH "flow = implicit\n",
+		  "flow: 'implicit' is not one of client_credentials" },
+		{ IMAP_XOAUTH2, "url = smtp://localhost:2525\nauth = cram\n",
+		  MS_OAUTH, "auth: 'cram' is not one of password, xoauth2" },
+		{ IMAP_XOAUTH2, "sendmail = /usr/sbin/sendmail\n"
+		  "auth = xoauth2\n", MS_OAUTH,
+		  "auth = xoauth2 needs url = smtp:// or smtps://" },
+		{ "url = graph://rapidreview@example.org\n", SMTP_XOAUTH2,
+		  MS_OAUTH, "one access token cannot serve both" },
+		/* Password logins where the provider has switched them off. */
+		{ "url = imaps://outlook.office365.com/INBOX\n"
+		  "user = rr@example.org\npassword_file = secret\n",
+		  "url = smtp://localhost:2525\n", NULL,
+		  "outlook.office365.com: Microsoft 365 has switched off "
+		  "password logins to IMAP; set auth = xoauth2 and add an "
+		  "[oauth] section (provider = microsoft, flow = "
+		  "client_credentials): see rapidreviewd.ini(5), OAUTH" },
+		{ "url = imaps://Outlook.Office.com/INBOX\n"
+		  "user = rr@example.org\nauth = login\n"
+		  "password_file = secret\n",
+		  "url = smtp://localhost:2525\n", NULL,
+		  "Outlook.Office.com: Microsoft 365 has switched off" },
+		{ "url = imaps://IMAP.GMAIL.COM/INBOX\n"
+		  "user = rr@example.org\npassword_file = secret\n",
+		  "url = smtp://localhost:2525\n", NULL,
+		  "IMAP.GMAIL.COM: Google Workspace has switched off password "
+		  "logins to IMAP" },
+		{ "url = imaps://localhost/INBOX\nuser = rr@example.org\n"
+		  "password_file = secret\n",
+		  "url = smtp://smtp-mail.outlook.com:587\n"
+		  "user = rr@example.org\npassword_file = secret\n", NULL,
+		  "smtp-mail.outlook.com: Microsoft 365 has switched off "
+		  "password logins to SMTP" },
+		{ "url = imaps://localhost/INBOX\nuser = rr@example.org\n"
+		  "password_file = secret\n",
+		  "url = smtps://smtp.gmail.com\nuser = rr@example.org\n"
+		  "auth = plain\npassword_credential = smtp-password\n", NULL,
+		  "smtp.gmail.com: Google Workspace has switched off" },
+	};
+	struct config_diag	 d;
+	struct config		*c;
+	char			*path, *p;
+	size_t			 i;
+
+	p = write_file("open.json", "{}\n", 0644);
+	free(p);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		path = write_oauth_ini("oauth-bad.ini", cases[i].mailbox,
+		    cases[i].smtp, cases[i].oauth);
+		config_diag_init(&d);
+		c = config_load(path, &d);
+		if (c != NULL || !has_diag(&d, path, -1, cases[i].text)) {
+			config_diag_print(&d, stderr);
+			fail_msg("case %zu: no error '%s'", i, cases[i].text);
+		}
+		config_diag_free(&d);
+		free(path);
+	}
+
+	/* A password beside auth = xoauth2: loaded, with a warning. */
+	path = write_oauth_ini("oauth-warn.ini", IMAP_XOAUTH2
+	    "password_file = secret\n", SMTP_XOAUTH2, MS_OAUTH);
+	config_diag_init(&d);
+	c = config_load(path, &d);
+	assert_non_null(c);
+	assert_true(has_diag(&d, path, -1, "warning: password_file is not "
+	    "read with auth = xoauth2"));
+	config_free(c);
+	config_diag_free(&d);
+	free(path);
+
+	/* A password login to the same hosts through [oauth] is fine. */
+	path = write_oauth_ini("oauth-o365.ini",
+	    "url = imaps://outlook.office365.com/INBOX\n"
+	    "user = rr@example.org\nauth = xoauth2\n",
+	    "url = smtp://smtp.office365.com:587\nauth = xoauth2\n",
+	    MS_OAUTH);
+	c = load_ok(path);
+	assert_string_equal(c->smtp.user, "rr@example.org");
+	config_free(c);
+	free(path);
+}
+
 int
 main(void)
 {
@@ -529,6 +868,9 @@ main(void)
 		cmocka_unit_test(test_value_parsers),
 		cmocka_unit_test(test_addresses),
 		cmocka_unit_test(test_instance_path),
+		cmocka_unit_test(test_oauth_defaults),
+		cmocka_unit_test(test_oauth_graph),
+		cmocka_unit_test(test_oauth_problems),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
