@@ -48,7 +48,10 @@ void		 oauth_free(struct oauth *);
  * Returns NULL with *err and *cause set (caller frees) when none can be
  * had. With flow refresh_token a rotated refresh token is written back to
  * refresh_token_file atomically (temporary file, fsync, rename), mode
- * 0600, before the access token is returned.
+ * 0600, before the access token is returned; when that write fails it is
+ * logged, the new refresh token is kept in memory for the next renewal
+ * (and written then), and the access token is still returned. Tokens
+ * shorter than 2 * OAUTH_RENEW_MARGIN: see oauth_renew_margin.
  */
 const char	*oauth_token(struct oauth *, long long now,
 		    enum oauth_error *err, char **cause);
