@@ -60,6 +60,7 @@ static int	graph_setup(struct graph *, const char *, const char *,
 		    struct graph_sink_buf *);
 static void	graph_error_code(struct graph_reply *);
 static void	graph_wipe_headers(struct curl_slist *);
+static void	graph_new_handle(struct graph *);
 
 static void
 graph_wipe(void *p, size_t n)
@@ -374,6 +375,18 @@ graph_retry_after(const char *value, long long now)
 	return v > GRAPH_RETRY_WAIT_MAX ? GRAPH_RETRY_WAIT_MAX : (long)v;
 }
 
+/* A new curl handle in place of the old, whose connections are closed. */
+static void
+graph_new_handle(struct graph *g)
+{
+	CURL	*c;
+
+	if ((c = curl_easy_init()) == NULL)
+		return;		/* keep the old one: it still works */
+	curl_easy_cleanup(g->curl);
+	g->curl = c;
+}
+
 void
 graph_reply_clear(struct graph_reply *r)
 {
@@ -495,6 +508,12 @@ graph_call(struct graph *g, const char *what, const char *method,
 			    "s", what, reply->status, wait);
 			if (wait > 0)
 				sleep((unsigned)wait);
+			/*
+			 * A server that answered before reading our body may
+			 * take its rest for the next request: drop the
+			 * connection with the handle.
+			 */
+			graph_new_handle(g);
 			continue;
 		}
 		break;

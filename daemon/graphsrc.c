@@ -165,11 +165,11 @@ static enum graph_error
 folder_child(struct graph *g, const char *parent_id, const char *name,
     int create, char **id, char **cause)
 {
-	struct json_object	*ans = NULL, *value, *first, *req;
+	struct json_object	*ans = NULL, *value, *f, *dn, *req;
 	enum graph_error	 e;
 	const char		*p;
 	char			*coll, *esc, *quoted, *filter, *path;
-	size_t			 qlen;
+	size_t			 qlen, i;
 	long			 status;
 	int			 tries;
 
@@ -202,13 +202,22 @@ folder_child(struct graph *g, const char *parent_id, const char *name,
 		    cause);
 		if (e != GRAPH_OK)
 			goto out;
+		/* The filter narrows; the name decides (a server may ignore it). */
 		if (ans != NULL &&
 		    json_object_object_get_ex(ans, "value", &value) &&
-		    json_object_is_type(value, json_type_array) &&
-		    json_object_array_length(value) > 0 &&
-		    (first = json_object_array_get_idx(value, 0)) != NULL &&
-		    (*id = json_string_of(first, "id")) != NULL)
-			goto out;
+		    json_object_is_type(value, json_type_array)) {
+			for (i = 0; i < json_object_array_length(value); i++) {
+				f = json_object_array_get_idx(value, i);
+				if (f == NULL || !json_object_object_get_ex(f,
+				    "displayName", &dn) ||
+				    !json_object_is_type(dn, json_type_string) ||
+				    strcasecmp(json_object_get_string(dn),
+				    name) != 0)
+					continue;
+				if ((*id = json_string_of(f, "id")) != NULL)
+					goto out;
+			}
+		}
 		json_object_put(ans);
 		ans = NULL;
 		if (!create || tries > 0)
