@@ -104,7 +104,7 @@ CORE_SRCS = \
 	daemon/zip.c
 
 DAEMON_SRCS = daemon/main.c daemon/loop.c
-CTL_SRCS = daemon/ctl.c daemon/inspect.c daemon/report.c
+CTL_SRCS = daemon/ctl.c daemon/inspect.c daemon/oauthtest.c daemon/report.c
 
 UNIT_TESTS = \
 	test_agencyreturn \

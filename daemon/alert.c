@@ -47,6 +47,13 @@ static const struct {
 	    "The agency is allowed to write, but no request for this case was "
 	    "sent to it. It was kept as a note on the case; use the request "
 	    "command to add the agency if it should take part." },
+	{ "oauth", "the mailbox cannot log in: OAuth was refused",
+	    "The identity provider (Microsoft 365, NHSmail or Google) refused "
+	    "the daemon's credentials, or the mail server refused its token. "
+	    "Mail is neither read nor sent until this is fixed; nothing is "
+	    "lost. The detail below gives the provider's words. Check the "
+	    "app registration's client secret (it may have expired) and its "
+	    "mailbox permissions, then run 'rapidreviewctl oauth test'." },
 	{ "delivery", "mail could not be sent",
 	    "Our own mail server refused it permanently. Check the [smtp] "
 	    "settings and the recipient's address." },

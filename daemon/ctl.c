@@ -24,6 +24,7 @@
 #include "inspect.h"
 #include "mime.h"
 #include "oauth.h"
+#include "oauthtest.h"
 #include "pack.h"
 #include "purge.h"
 #include "report.h"
@@ -899,6 +900,8 @@ out:
  * oauth login: the device-authorization grant (SPEC §7.1) for flow
  * refresh_token; the refresh token goes to refresh_token_file, 0600.
  */
+static void	refresh_token_chown(const struct config *);
+
 static int
 cmd_oauth_login(struct ctl *c)
 {
@@ -928,10 +931,50 @@ cmd_oauth_login(struct ctl *c)
 		oauth_free(o);
 		return 1;
 	}
+	oauth_free(o);
+	refresh_token_chown(c->cfg);
 	printf("Signed in; the refresh token is stored in %s (0600)\n",
 	    c->cfg->oauth.refresh_token_file);
-	oauth_free(o);
 	return 0;
+}
+
+/*
+ * oauth login runs as root, but the daemon (DynamicUser) must read and
+ * rewrite the refresh token: give it to the state folder's owner.
+ */
+static void
+refresh_token_chown(const struct config *cfg)
+{
+	struct stat	 st;
+	char		*dir, *slash;
+
+	dir = xstrdup(cfg->oauth.refresh_token_file);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if (slash != NULL && stat(dir, &st) == 0 && geteuid() == 0 &&
+	    chown(cfg->oauth.refresh_token_file, st.st_uid, st.st_gid) != 0)
+		fprintf(stderr, "rapidreviewctl: oauth login: chown %s: %s\n",
+		    cfg->oauth.refresh_token_file, strerror(errno));
+	free(dir);
+}
+
+/* oauth test: what works, in words (oauthtest.h). */
+static int
+cmd_oauth_test(struct ctl *c)
+{
+	char	*cause = NULL;
+
+	if (c->cfg == NULL) {
+		fprintf(stderr, "rapidreviewctl: oauth test: no "
+		    "configuration\n");
+		return 1;
+	}
+	if (smtp_global_init(&cause) != 0) {
+		fprintf(stderr, "rapidreviewctl: oauth test: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	return oauth_test_run(c->cfg, stdout) == 0 ? 0 : 1;
 }
 
 static int
@@ -939,6 +982,8 @@ cmd_oauth(struct ctl *c, int argc, char **argv)
 {
 	if (argc == 2 && strcmp(argv[1], "login") == 0)
 		return cmd_oauth_login(c);
+	if (argc == 2 && strcmp(argv[1], "test") == 0)
+		return cmd_oauth_test(c);
 	usage();
 }
 
@@ -960,7 +1005,7 @@ static const struct ctl_command commands[] = {
 	{ "deliver", "< MESSAGE", cmd_deliver },
 	{ "ingest", "FILE...", cmd_ingest },
 	{ "inspect", "FILE.eml", cmd_inspect },
-	{ "oauth", "login", cmd_oauth },
+	{ "oauth", "login|test", cmd_oauth },
 };
 
 static void

@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 #include "config.h"
 #include "log.h"
+#include "oauth.h"
 #include "outbox.h"
 #include "secret.h"
 #include "smtp.h"
@@ -22,6 +24,8 @@ struct smtp_sink {
 	struct mail_sink	 sink;
 	CURL			*curl;
 	char			*password;
+	struct oauth		*auth;		/* XOAUTH2; borrowed */
+	char			*user;
 	unsigned		 timeout;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
@@ -190,7 +194,7 @@ fail:
 }
 
 struct mail_sink *
-smtp_sink_new(const struct config *cfg, char **cause)
+smtp_sink_new(const struct config *cfg, struct oauth *auth, char **cause)
 {
 	struct smtp_sink	*s;
 
@@ -208,7 +212,16 @@ smtp_sink_new(const struct config *cfg, char **cause)
 	s = xcalloc(1, sizeof *s);
 	s->timeout = cfg->smtp.timeout_seconds != 0 ?
 	    cfg->smtp.timeout_seconds : SMTP_DEFAULT_TIMEOUT;
-	if (cfg->smtp.user != NULL && *cfg->smtp.user != '\0') {
+	if (cfg->smtp.auth == SMTP_AUTH_XOAUTH2) {
+		if (auth == NULL || cfg->smtp.user == NULL ||
+		    *cfg->smtp.user == '\0') {
+			*cause = xstrdup("smtp: auth = xoauth2 needs [oauth] "
+			    "and a user");
+			goto fail;
+		}
+		s->auth = auth;
+		s->user = xstrdup(cfg->smtp.user);
+	} else if (cfg->smtp.user != NULL && *cfg->smtp.user != '\0') {
 		if (secret_read(cfg->smtp.password_file,
 		    cfg->smtp.password_credential, &s->password, cause) != 0)
 			goto fail;
@@ -226,6 +239,7 @@ fail:
 	if (s->curl != NULL)
 		curl_easy_cleanup(s->curl);
 	secret_free(s->password);
+	free(s->user);
 	free(s);
 	return NULL;
 }
@@ -240,6 +254,7 @@ smtp_sink_free(struct mail_sink *sink)
 	s = sink->arg;
 	curl_easy_cleanup(s->curl);
 	secret_free(s->password);
+	free(s->user);
 	free(s);
 }
 
@@ -257,6 +272,36 @@ smtp_is_permanent(CURLcode rc, long reply)
 	return rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR;
 }
 
+/*
+ * Give curl the current access token for SASL XOAUTH2 (forced: a server
+ * that also offers PLAIN must not be sent the token as a password).
+ * Returns 0, or -1 with *cause set when no token can be had.
+ */
+static int
+smtp_bearer(struct smtp_sink *s, char **cause)
+{
+	enum oauth_error	 err;
+	const char		*token;
+	char			*why = NULL;
+
+	if ((token = oauth_token(s->auth, (long long)time(NULL), &err,
+	    &why)) == NULL) {
+		xasprintf(cause, "smtp: no OAuth token: %s", why);
+		free(why);
+		return -1;
+	}
+	if (curl_easy_setopt(s->curl, CURLOPT_USERNAME, s->user) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_LOGIN_OPTIONS,
+	    "AUTH=XOAUTH2") != CURLE_OK ||
+	    curl_easy_setopt(s->curl, CURLOPT_XOAUTH2_BEARER, token) !=
+	    CURLE_OK) {
+		*cause = xstrdup("smtp: curl cannot take the OAuth token");
+		return -1;
+	}
+	return 0;
+}
+
 static int
 smtp_send(void *arg, const char *from, const char *rcpt, const char *raw,
     size_t len, int *smtp_code, char **cause)
@@ -266,9 +311,9 @@ smtp_send(void *arg, const char *from, const char *rcpt, const char *raw,
 	struct curl_slist	*rcpts;
 	CURL			*c = s->curl;
 	CURLcode		 rc;
-	char			*addr;
+	char			*addr, *why = NULL;
 	long			 reply, connects, t;
-	int			 tries;
+	int			 tries, renewed = 0;
 
 	*smtp_code = 0;
 	/* curl passes CR and LF in addresses to the server (DESIGN §4). */
@@ -304,6 +349,13 @@ smtp_send(void *arg, const char *from, const char *rcpt, const char *raw,
 		    (curl_off_t)len);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(c, CURLOPT_TIMEOUT, t);
+	if (rc == CURLE_OK && s->auth != NULL && smtp_bearer(s, cause) != 0) {
+		curl_easy_setopt(c, CURLOPT_MAIL_RCPT,
+		    (struct curl_slist *)NULL);
+		curl_easy_setopt(c, CURLOPT_READDATA, (void *)NULL);
+		curl_slist_free_all(rcpts);
+		return SINK_TEMPORARY;
+	}
 
 	reply = 0;
 	for (tries = 0; rc == CURLE_OK; tries++) {
@@ -312,6 +364,27 @@ smtp_send(void *arg, const char *from, const char *rcpt, const char *raw,
 		rc = curl_easy_perform(c);
 		reply = 0;
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
+		/*
+		 * A refused token (it may have been revoked before its time):
+		 * once more with a new one, on a new connection.
+		 */
+		if (rc == CURLE_LOGIN_DENIED && s->auth != NULL && !renewed) {
+			renewed = 1;
+			log_info("smtp: the server refused the OAuth token; "
+			    "getting a new one");
+			oauth_invalidate(s->auth);
+			if (smtp_bearer(s, &why) != 0) {
+				log_warnx("%s", why);
+				free(why);
+				break;
+			}
+			if (curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L) !=
+			    CURLE_OK)
+				break;
+			tries = -1;
+			rc = CURLE_OK;
+			continue;
+		}
 		if (rc == CURLE_OK || tries > 0 ||
 		    rc == CURLE_OPERATION_TIMEDOUT ||
 		    smtp_is_permanent(rc, reply))
@@ -332,6 +405,8 @@ smtp_send(void *arg, const char *from, const char *rcpt, const char *raw,
 		rc = CURLE_OK;
 	}
 	curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 0L);
+	if (s->auth != NULL)
+		curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, (char *)NULL);
 	curl_easy_setopt(c, CURLOPT_MAIL_RCPT, (struct curl_slist *)NULL);
 	curl_easy_setopt(c, CURLOPT_READDATA, (void *)NULL);
 	curl_slist_free_all(rcpts);
@@ -346,4 +421,42 @@ smtp_send(void *arg, const char *from, const char *rcpt, const char *raw,
 	xasprintf(cause, "smtp: %s (curl error %d)", s->errbuf[0] != '\0' ?
 	    s->errbuf : curl_easy_strerror(rc), (int)rc);
 	return smtp_is_permanent(rc, reply) ? SINK_PERMANENT : SINK_TEMPORARY;
+}
+
+int
+smtp_login_test(const struct config *cfg, struct oauth *auth, char **cause)
+{
+	struct mail_sink	*sink;
+	struct smtp_sink	*s;
+	CURLcode		 rc;
+	long			 reply = 0;
+
+	if ((sink = smtp_sink_new(cfg, auth, cause)) == NULL)
+		return -1;
+	s = sink->arg;
+	/*
+	 * Neither an upload nor a recipient: curl greets, says EHLO, starts
+	 * TLS, logs in, then sends the custom command. NOOP changes nothing.
+	 */
+	rc = curl_easy_setopt(s->curl, CURLOPT_UPLOAD, 0L);
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(s->curl, CURLOPT_CUSTOMREQUEST, "NOOP");
+	if (rc == CURLE_OK)
+		rc = curl_easy_setopt(s->curl, CURLOPT_TIMEOUT,
+		    (long)s->timeout);
+	if (rc == CURLE_OK && s->auth != NULL && smtp_bearer(s, cause) != 0) {
+		smtp_sink_free(sink);
+		return -1;
+	}
+	if (rc == CURLE_OK) {
+		s->errbuf[0] = '\0';
+		rc = curl_easy_perform(s->curl);
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &reply);
+	}
+	if (rc != CURLE_OK)
+		xasprintf(cause, "%s (curl error %d, last reply %ld)",
+		    s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc),
+		    (int)rc, reply);
+	smtp_sink_free(sink);
+	return rc == CURLE_OK ? 0 : -1;
 }

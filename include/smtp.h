@@ -25,6 +25,7 @@
 
 struct config;
 struct mail_sink;
+struct oauth;
 
 /*
  * curl_global_init, once per process, before any other thread exists.
@@ -37,13 +38,27 @@ int	smtp_global_init(char **cause);
 void	smtp_global_cleanup(void);
 
 /*
- * A sink for cfg->smtp (kind SMTP_SMTPS or SMTP_STARTTLS). When user is
- * set the password is read now with secret_read() and held until
+ * A sink for cfg->smtp (kind SMTP_SMTPS or SMTP_STARTTLS). With auth =
+ * xoauth2 it logs in as user with SASL XOAUTH2 (forced, never PLAIN) and
+ * the access token auth gives at each send (borrowed: it must outlive the
+ * sink); a token the server refuses is dropped and the send tried once
+ * more with a new one on a new connection. Otherwise, when user is set,
+ * the password is read now with secret_read() and held until
  * smtp_sink_free, which wipes it. Returns the sink (free with
  * smtp_sink_free), or NULL with *cause set (caller frees) when the kind is
  * not SMTP, the secret cannot be read or curl cannot be set up.
  */
-struct mail_sink	*smtp_sink_new(const struct config *cfg, char **cause);
+struct mail_sink	*smtp_sink_new(const struct config *cfg,
+			    struct oauth *auth, char **cause);
 void			 smtp_sink_free(struct mail_sink *);
+
+/*
+ * Log in to cfg->smtp as a send would (TLS verified, then the password or
+ * XOAUTH2 with auth's token) and say NOOP, sending no mail: for
+ * `rapidreviewctl oauth test`. Returns 0, or -1 with *cause set (caller
+ * frees; it holds the server's words, never the secret).
+ */
+int			 smtp_login_test(const struct config *cfg,
+			    struct oauth *auth, char **cause);
 
 #endif

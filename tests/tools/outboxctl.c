@@ -204,7 +204,7 @@ cmd_flush(struct store *st, const struct config *cfg, long long now,
 	if (cfg->smtp.kind == SMTP_SENDMAIL)
 		sink = sendmail_sink_new(cfg, cause);
 	else
-		sink = smtp_sink_new(cfg, cause);
+		sink = smtp_sink_new(cfg, NULL, cause);
 	if (sink == NULL)
 		return -1;
 	rc = outbox_flush(st, sink, now, max, &sent, cause);

@@ -1089,7 +1089,7 @@ test_smtp_refusals(void **state)
 	int			 code;
 
 	smtp_config(&cfg, closed_port());
-	if ((sink = smtp_sink_new(&cfg, &cause)) == NULL)
+	if ((sink = smtp_sink_new(&cfg, NULL, &cause)) == NULL)
 		fail_msg("smtp_sink_new: %s", cause);
 	assert_int_equal(sink_send(sink, FROM, "a@example.org\r\nDATA", RAW,
 	    strlen(RAW), &code, &cause), SINK_PERMANENT);
@@ -1119,7 +1119,7 @@ test_smtp_new_fails(void **state)
 
 	smtp_config(&cfg, 587);
 	cfg.smtp.kind = SMTP_SENDMAIL;
-	assert_null(smtp_sink_new(&cfg, &cause));
+	assert_null(smtp_sink_new(&cfg, NULL, &cause));
 	free(cause);
 	cause = NULL;
 
@@ -1128,7 +1128,7 @@ test_smtp_new_fails(void **state)
 	snprintf(path, sizeof path, "%s/missing.secret", f->dir);
 	cfg.smtp.user = smtp_from;
 	cfg.smtp.password_file = path;
-	assert_null(smtp_sink_new(&cfg, &cause));
+	assert_null(smtp_sink_new(&cfg, NULL, &cause));
 	assert_non_null(cause);
 	free(cause);
 	cause = NULL;
@@ -1138,7 +1138,7 @@ test_smtp_new_fails(void **state)
 	{
 		struct mail_sink	*sink;
 
-		if ((sink = smtp_sink_new(&cfg, &cause)) == NULL)
+		if ((sink = smtp_sink_new(&cfg, NULL, &cause)) == NULL)
 			fail_msg("smtp_sink_new: %s", cause);
 		smtp_sink_free(sink);
 	}
