@@ -459,8 +459,11 @@ step "(e) device flow: pending, slow_down, approve, token"
 DSCOPE='offline_access https://outlook.office365.com/IMAP.AccessAsUser.All https://outlook.office365.com/SMTP.Send'
 DC_URL=/organizations/oauth2/v2.0/devicecode
 DGRANT=urn:ietf:params:oauth:grant-type:device_code
+# A long interval first, so the second poll is surely too early.
+"$FAKEIDP" ctl "$B" set '{"device_interval": 30}' >/dev/null || fail "ctl set"
 ans=$(oc token "$DC_URL" client_id="$DEVAPP" scope="$DSCOPE")
 [ "$(jget "$ans" status)" = 200 ] || fail "devicecode: $ans"
+[ "$(jget "$ans" body.interval)" = 30 ] || fail "device_interval not applied: $ans"
 for k in device_code user_code verification_uri interval expires_in message; do
 	[ -n "$(jget "$ans" "body.$k")" ] || fail "devicecode answer lacks $k: $ans"
 done
@@ -470,6 +473,7 @@ ans=$(oc token "$TOKEN_URL" grant_type=$DGRANT client_id="$DEVAPP" device_code="
 ans=$(oc token "$TOKEN_URL" grant_type=$DGRANT client_id="$DEVAPP" device_code="$DC")
 [ "$(jget "$ans" body.error)" = slow_down ] || fail "fast poll: $ans"
 # A fresh code, approved by the user, polled at the interval.
+"$FAKEIDP" ctl "$B" set '{"device_interval": 1}' >/dev/null
 ans=$(oc token "$DC_URL" client_id="$DEVAPP" scope="$DSCOPE")
 DC=$(jget "$ans" body.device_code)
 UC=$(jget "$ans" body.user_code)
