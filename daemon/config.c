@@ -142,6 +142,8 @@ static const struct key_spec key_specs[] = {
 	    0, 0, 0 },
 	{ "oauth", "service_account_file", V_PATH, NULL, 0,
 	    O(oauth.service_account_file), 0, 0 },
+	{ "oauth", "service_account_credential", V_NAME, NULL, 0,
+	    O(oauth.service_account_credential), 0, 0 },
 	{ "oauth", "token_url", V_NAME, NULL, 0, O(oauth.token_url), 0, 0 },
 	{ "oauth", "device_url", V_NAME, NULL, 0, O(oauth.device_url), 0, 0 },
 	{ "oauth", "graph_url", V_NAME, NULL, 0, O(oauth.graph_url), 0, 0 },
@@ -1437,12 +1439,16 @@ load_oauth(struct loader *l)
 			problem(l, key_line(l, "oauth", "flow"), "flow = "
 			    "service_account is Google's domain-wide "
 			    "delegation: set provider = google (or generic)");
-		if (c->oauth.service_account_file == NULL ||
-		    *c->oauth.service_account_file == '\0')
+		if ((c->oauth.service_account_file == NULL ||
+		    *c->oauth.service_account_file == '\0') &&
+		    (c->oauth.service_account_credential == NULL ||
+		    *c->oauth.service_account_credential == '\0'))
 			problem(l, sline, "flow = service_account needs "
-			    "service_account_file in [oauth] (the service "
-			    "account's JSON key)");
-		else
+			    "service_account_file (or "
+			    "service_account_credential) in [oauth] (the "
+			    "service account's JSON key)");
+		else if (c->oauth.service_account_file != NULL &&
+		    *c->oauth.service_account_file != '\0')
 			check_secret_file(l, "oauth", "service_account_file",
 			    c->oauth.service_account_file);
 		break;
@@ -2086,6 +2092,7 @@ config_free(struct config *c)
 	free(c->oauth.client_secret_credential);
 	free(c->oauth.refresh_token_file);
 	free(c->oauth.service_account_file);
+	free(c->oauth.service_account_credential);
 	free(c->oauth.token_url);
 	free(c->oauth.device_url);
 	free(c->oauth.graph_url);

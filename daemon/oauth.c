@@ -44,6 +44,7 @@ struct oauth {
 	char			*client_secret_credential;
 	char			*refresh_token_file;
 	char			*service_account_file;
+	char			*service_account_credential;
 	char			*token_url;
 	char			*device_url;
 	char			*scope;
@@ -118,6 +119,8 @@ oauth_new(const struct config *cfg, char **cause)
 	o->refresh_token_file = strdup_or_null(cfg->oauth.refresh_token_file);
 	o->service_account_file =
 	    strdup_or_null(cfg->oauth.service_account_file);
+	o->service_account_credential =
+	    strdup_or_null(cfg->oauth.service_account_credential);
 	o->token_url = xstrdup(cfg->oauth.token_url);
 	o->device_url = strdup_or_null(cfg->oauth.device_url);
 	o->scope = strdup_or_null(cfg->oauth.scope);
@@ -149,6 +152,7 @@ oauth_free(struct oauth *o)
 	free(o->client_secret_credential);
 	free(o->refresh_token_file);
 	free(o->service_account_file);
+	free(o->service_account_credential);
 	free(o->token_url);
 	free(o->device_url);
 	free(o->scope);
@@ -275,7 +279,9 @@ error_hint(const char *error, const char *desc, int refresh_flow)
 		    ".default), and the app needs that permission";
 	if (strcmp(error, "invalid_request") == 0)
 		return "check token_url, client_id and scope";
-	if (strcmp(error, "access_denied") == 0)
+	/* RFC 8628's name, and Microsoft's for the device flow. */
+	if (strcmp(error, "access_denied") == 0 ||
+	    strcmp(error, "authorization_declined") == 0)
 		return "the sign-in was declined";
 	if (strcmp(error, "expired_token") == 0)
 		return "the code expired before anyone signed in: run "
@@ -833,10 +839,24 @@ service_account_assertion(struct oauth *o, long long now, char **cause)
 {
 	struct json_object	*j = NULL;
 	struct json_tokener	*tok;
-	const char		*email, *key;
+	const char		*email, *key, *dir;
 	char			*text, *jwt = NULL;
 	size_t			 len;
 
+	if (o->service_account_file == NULL &&
+	    o->service_account_credential != NULL) {
+		/* LoadCredential=: the key file systemd hands the service. */
+		if ((dir = getenv("CREDENTIALS_DIRECTORY")) == NULL ||
+		    *dir == '\0' ||
+		    strchr(o->service_account_credential, '/') != NULL) {
+			xasprintf(cause, "oauth: credential %s: "
+			    "CREDENTIALS_DIRECTORY is not set (LoadCredential= "
+			    "in the unit)", o->service_account_credential);
+			return NULL;
+		}
+		xasprintf(&o->service_account_file, "%s/%s", dir,
+		    o->service_account_credential);
+	}
 	if (o->service_account_file == NULL) {
 		*cause = xstrdup("oauth: flow service_account needs "
 		    "service_account_file");

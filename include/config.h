@@ -153,6 +153,7 @@ struct config {
 		char			*client_secret_credential;
 		char			*refresh_token_file;
 		char			*service_account_file;
+		char			*service_account_credential;
 		char			*token_url;
 		char			*device_url;
 		char			*graph_url;

@@ -643,6 +643,18 @@ test_oauth_defaults(void **state)
 	config_free(c);
 	free(path);
 
+	/* Google's key as a systemd credential, not a file. */
+	path = write_oauth_ini("oauth-g2.ini", IMAP_XOAUTH2, SMTP_XOAUTH2,
+	    "provider = google\n"
+	    "flow = service_account\n"
+	    "service_account_credential = google-sa.json\n");
+	c = load_ok(path);
+	assert_null(c->oauth.service_account_file);
+	assert_string_equal(c->oauth.service_account_credential,
+	    "google-sa.json");
+	config_free(c);
+	free(path);
+
 	/* generic, on loopback over plain http (a test bed). */
 	path = write_oauth_ini("oauth-gen.ini", IMAP_XOAUTH2, SMTP_XOAUTH2,
 	    "provider = generic\n"
