@@ -1501,7 +1501,7 @@ load_oauth(struct loader *l)
 		    "https://graph.microsoft.com/v1.0");
 		if (c->oauth.flow == OAUTH_REFRESH_TOKEN)
 			set_default(&c->oauth.scope, graph ?
-			    "offline_access Mail.ReadWrite Mail.Send" :
+			    "offline_access Mail.ReadWrite.Shared Mail.Send.Shared" :
 			    "offline_access "
 			    "https://outlook.office365.com/IMAP.AccessAsUser.All "
 			    "https://outlook.office365.com/SMTP.Send");
@@ -1574,9 +1574,14 @@ load_mailbox(struct loader *l)
 		c->mailbox.auth = AUTH_LOGIN;
 	else if (strcasecmp(v, "xoauth2") == 0)
 		c->mailbox.auth = AUTH_XOAUTH2;
-	else if (strcasecmp(v, "oauthbearer") == 0)
+	else if (strcasecmp(v, "oauthbearer") == 0) {
+		/* libetpan has no OAUTHBEARER; say so now, not at login. */
 		c->mailbox.auth = AUTH_OAUTHBEARER;
-	else
+		problem(l, key_line(l, "mailbox", "auth"), "auth = "
+		    "oauthbearer is not available for IMAP in this build; "
+		    "use auth = xoauth2 (Microsoft 365, NHSmail and Gmail "
+		    "take it with the same token)");
+	} else
 		problem(l, key_line(l, "mailbox", "auth"), "auth: '%s' is not "
 		    "one of plain, login, xoauth2, oauthbearer", v);
 

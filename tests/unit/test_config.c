@@ -709,7 +709,7 @@ test_oauth_graph(void **state)
 	c = load_ok(path);
 	assert_string_equal(c->mailbox.folder, "Inbox");
 	assert_string_equal(c->oauth.scope,
-	    "offline_access Mail.ReadWrite Mail.Send");
+	    "offline_access Mail.ReadWrite.Shared Mail.Send.Shared");
 	config_free(c);
 	free(path);
 }
@@ -781,6 +781,11 @@ test_oauth_problems(void **state)
 		  "provider = generic\nclient_id = x\n"
 		  "client_secret_file = secret\n",
 		  "provider = generic needs token_url" },
+		{ "url = imaps://localhost:9993/INBOX\n"
+		  "user = rapidreview@example.org\nauth = oauthbearer\n",
+		  SMTP_XOAUTH2, MS_OAUTH "client_secret_file = secret\n",
+		  "auth = oauthbearer is not available for IMAP in this "
+		  "build; use auth = xoauth2" },
 		{ IMAP_XOAUTH2, SMTP_XOAUTH2, MS_OAUTH "provider = yahoo\n",
 		  "provider: 'yahoo' is not one of microsoft, google, generic" },
 		{ IMAP_XOAUTH2, SMTP_XOAUTH2, MS_OAUTH "flow = implicit\n",
