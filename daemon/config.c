@@ -26,7 +26,6 @@
 #include "log.h"
 #include "xmalloc.h"
 
-static char	*dir_of(const char *);
 
 /* Where each section and key stands in the file, found by our own pass. */
 struct ini_index {
@@ -1465,7 +1464,7 @@ load_oauth(struct loader *l)
 		c->oauth.refresh_token_file = xstrdup(v);
 	else {
 		dir = c->storage.database != NULL ?
-		    dir_of(c->storage.database) : xstrdup(c->dir);
+		    config_path_dir(c->storage.database) : xstrdup(c->dir);
 		xasprintf(&c->oauth.refresh_token_file, "%s/%s", dir, v);
 		free(dir);
 	}
@@ -1949,8 +1948,8 @@ load_agencies(struct loader *l)
 	}
 }
 
-static char *
-dir_of(const char *path)
+char *
+config_path_dir(const char *path)
 {
 	const char	*slash = strrchr(path, '/');
 
@@ -1973,7 +1972,7 @@ config_load(const char *path, struct config_diag *diag)
 	l.diag = diag;
 	c = l.cfg = xcalloc(1, sizeof *c);
 	c->path = xstrdup(path);
-	c->dir = dir_of(path);
+	c->dir = config_path_dir(path);
 
 	if (index_build(&l) != 0)
 		goto fail;

@@ -946,12 +946,10 @@ static void
 refresh_token_chown(const struct config *cfg)
 {
 	struct stat	 st;
-	char		*dir, *slash;
+	char		*dir;
 
-	dir = xstrdup(cfg->oauth.refresh_token_file);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
-	if (slash != NULL && stat(dir, &st) == 0 && geteuid() == 0 &&
+	dir = config_path_dir(cfg->oauth.refresh_token_file);
+	if (stat(dir, &st) == 0 && geteuid() == 0 &&
 	    chown(cfg->oauth.refresh_token_file, st.st_uid, st.st_gid) != 0)
 		fprintf(stderr, "rapidreviewctl: oauth login: chown %s: %s\n",
 		    cfg->oauth.refresh_token_file, strerror(errno));

@@ -161,3 +161,18 @@ out:
 	free(mailbox);
 	return e;
 }
+
+void
+imapsrc_params(const struct config *c, struct imap_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->host = c->mailbox.host;
+	p->port = c->mailbox.port;
+	p->implicit_tls = c->mailbox.kind == MAILBOX_IMAPS;
+	p->tls = c->mailbox.tls;
+	p->folder = c->mailbox.folder;
+	p->user = c->mailbox.user;
+	p->auth = c->mailbox.auth;
+	p->ca_file = c->mailbox.ca_file;
+	p->timeout = c->mailbox.timeout_seconds;
+}

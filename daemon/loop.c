@@ -567,17 +567,8 @@ mailbox_connect(struct daemon *d)
 		free(cause);
 		return -1;
 	}
-	memset(&p, 0, sizeof p);
-	p.host = c->mailbox.host;
-	p.port = c->mailbox.port;
-	p.implicit_tls = c->mailbox.kind == MAILBOX_IMAPS;
-	p.tls = c->mailbox.tls;
-	p.folder = c->mailbox.folder;
-	p.user = c->mailbox.user;
+	imapsrc_params(c, &p);
 	p.secret = secret;
-	p.auth = c->mailbox.auth;
-	p.ca_file = c->mailbox.ca_file;
-	p.timeout = c->mailbox.timeout_seconds;
 
 	/*
 	 * Each step of the connection (TCP, greeting, TLS, LOGIN, SELECT)

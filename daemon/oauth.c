@@ -631,18 +631,6 @@ oauth_exchange(struct oauth *o, const char *url, struct buf *body,
 
 /* --- secrets on disk --- */
 
-static char *
-dir_of(const char *path)
-{
-	const char	*slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
 int
 oauth_store_refresh_token(const char *path, const char *token, char **cause)
 {
@@ -689,7 +677,7 @@ oauth_store_refresh_token(const char *path, const char *token, char **cause)
 		xasprintf(cause, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	dir = dir_of(path);
+	dir = config_path_dir(path);
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
 		if (fsync(dfd) != 0)
 			log_warn("oauth: fsync %s", dir);

@@ -19,6 +19,7 @@
 #include "oauth.h"
 #include "oauthtest.h"
 #include "smtp.h"
+#include "source.h"
 #include "xmalloc.h"
 
 /* base64url, no padding, as a JWT writes it. Returns bytes or -1. */
@@ -108,16 +109,7 @@ test_imap(const struct config *cfg, struct oauth *auth, FILE *out)
 	enum oauth_error	 oerr;
 	char			*cause = NULL;
 
-	memset(&p, 0, sizeof p);
-	p.host = cfg->mailbox.host;
-	p.port = cfg->mailbox.port;
-	p.implicit_tls = cfg->mailbox.kind == MAILBOX_IMAPS;
-	p.tls = cfg->mailbox.tls;
-	p.folder = cfg->mailbox.folder;
-	p.user = cfg->mailbox.user;
-	p.auth = cfg->mailbox.auth;
-	p.ca_file = cfg->mailbox.ca_file;
-	p.timeout = cfg->mailbox.timeout_seconds;
+	imapsrc_params(cfg, &p);
 	if ((p.secret = oauth_token(auth, (long long)time(NULL), &oerr,
 	    &cause)) == NULL) {
 		fprintf(out, "IMAP: not tried: %s\n", cause);

@@ -286,6 +286,9 @@ int	config_parse_seconds(const char *, unsigned *out);	/* 90, 30s, 5m, 1h */
  */
 int	config_instance_path(const char *name, char *buf, size_t len);
 
+/* The folder of path: "." without a '/', "/" for a file at the root. */
+char	*config_path_dir(const char *path);
+
 /* 1 when host names this machine's loopback (localhost, 127/8, ::1). */
 int	config_host_is_loopback(const char *host);
 

@@ -37,6 +37,12 @@ enum imap_error	imapsrc_scan(struct imap *, struct engine *,
 		    void (*progress)(void *arg, size_t done, size_t total),
 		    void *arg, size_t *handled, char **cause);
 
+/*
+ * The session parameters of the configured IMAP mailbox, borrowed from
+ * cfg; the secret is left NULL for the caller.
+ */
+void		 imapsrc_params(const struct config *, struct imap_params *);
+
 /* The ledger's name for the configured IMAP folder: "imap:user@host/folder". */
 char		*imapsrc_mailbox_key(const struct config *);
 
