@@ -725,7 +725,10 @@ graphsrc_scan(struct graph *g, struct engine *eng, const struct config *cfg,
 			log_debug("mailbox: Graph message %s ingested%s", k.name,
 			    out.result == INGEST_DUPLICATE ? " (duplicate)" :
 			    "");
-		}
+		} else if (!moved)
+			/* Committed before a crash, not yet moved: move only. */
+			log_info("mailbox: Graph message %s was recorded "
+			    "before; moving it only", k.name);
 		e = move_message(g, k.name, quarantined ? st->quarantine_id :
 		    st->processed_id, &status, cause);
 		if (e == GRAPH_ENO && status == 404) {

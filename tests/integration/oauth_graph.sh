@@ -266,6 +266,9 @@ grep -q "Graph message $SIN2 ingested" "$T/restart.log" &&
     fail "the restarted daemon ingested the second SIN again"
 grep -q "new messages\? handled" "$T/restart.log" &&
     fail "the restarted daemon handled a message again"
+grep -q "Graph message $SIN2 was recorded before; moving it only" \
+    "$T/restart.log" ||
+    fail "the restarted daemon does not say it only moved the second SIN"
 [ "$(grep -c "GET [^ ]*/messages/$SIN2/\$value 200" "$B/fakeidp.log")" = 1 ] ||
     fail "the second SIN's MIME was fetched more than once"
 [ "$(grep -c "POST [^ ]*/messages/$SIN2/move 201" "$B/fakeidp.log")" = 1 ] ||
