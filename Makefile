@@ -192,7 +192,8 @@ tests: all $(TEST_BINS)
 # whole core built by clang with coverage instrumentation.
 FUZZ_CC	?= clang
 FUZZ_BUILD = build-fuzz
-FUZZ_TARGETS = fuzz_mime fuzz_sin fuzz_csv fuzz_textform fuzz_docx fuzz_odt
+FUZZ_TARGETS = fuzz_mime fuzz_sin fuzz_csv fuzz_textform fuzz_docx fuzz_odt \
+	       fuzz_oauth
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined \
 	      -fno-omit-frame-pointer $(PKG_CFLAGS)
