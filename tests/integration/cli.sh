@@ -1,6 +1,6 @@
 #!/bin/bash
 # cli.sh - the command lines as an administrator uses them: --check-config
-# on the example and on a broken INI, a group-readable password file, and
+# on the example and on a broken INI, a group-readable secret file, and
 # rapidreviewctl's calendar commands.
 TEST=cli
 . "$(dirname "$0")/../lib/testlib.sh"
@@ -30,20 +30,23 @@ grep -q "^$T/bad.ini:$(line '^\[partnership\]'): missing required key 'business_
     fail "the missing key is not reported with its line"
 grep -q "3 errors" "$T/out" || fail "the error count is not 3"
 
-step "a group-readable password file is refused"
+step "a group-readable secret file is refused"
 printf 's3cret\n' >"$T/imap.secret"
 chmod 0640 "$T/imap.secret"
-sed -e "s|^password_credential = imap-password.*|password_file = $T/imap.secret|" \
+# The example logs in with OAuth: its client secret is the secret here.
+sed -e "s|^client_secret_credential = oauth-client-secret.*|client_secret_file = $T/imap.secret|" \
     "$RR_SRC/config/rapidreviewd.ini.example" >"$T/loose.ini"
+grep -q "^client_secret_file = $T/imap.secret" "$T/loose.ini" ||
+    fail "the example has no client_secret_credential to replace"
 sed -i "s|^holidays_file = .*|holidays_file = $RR_SRC/config/bank-holidays.json|; s|^directory = .*|directory = $RR_SRC/templates|" "$T/loose.ini"
 rc=0
 "$RRD" --check-config -c "$T/loose.ini" >"$T/out" 2>&1 || rc=$?
-[ "$rc" != 0 ] || fail "a 0640 password file was accepted"
+[ "$rc" != 0 ] || fail "a 0640 secret file was accepted"
 grep -q "readable by group or others (mode 0640)" "$T/out" ||
-    fail "no clear message for the 0640 password file"
+    { cat "$T/out"; fail "no clear message for the 0640 secret file"; }
 chmod 0600 "$T/imap.secret"
 "$RRD" --check-config -c "$T/loose.ini" >"$T/out" 2>&1 ||
-    { cat "$T/out"; fail "a 0600 password file was refused"; }
+    { cat "$T/out"; fail "a 0600 secret file was refused"; }
 
 step "the daemon will not start on a broken INI"
 rc=0
