@@ -64,7 +64,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	for (i = 0; i < n; i++) {
 		if (rcpts[i] == NULL || *rcpts[i] == '\0')
 			abort();
-		(void)graph_send_plan(text, len, rcpts[i]);
+		/* A few: each plan reads the whole header again. */
+		if (i < 8)
+			(void)graph_send_plan(text, len, rcpts[i]);
 		free(rcpts[i]);
 	}
 	free(rcpts);
