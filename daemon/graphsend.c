@@ -26,10 +26,12 @@
 struct graph_sink {
 	struct mail_sink	 sink;
 	struct graph		*graph;
+	char			*queued;	/* the row's message, from envelope */
 };
 
 static int	graph_sink_send(void *, const char *, const char *,
 		    const char *, size_t, int *, char **);
+static void	graph_sink_envelope(void *, const char *);
 
 /* ---- Header fields -------------------------------------------------- */
 
@@ -154,15 +156,47 @@ graph_header_recipients(const char *raw, size_t len, size_t *n)
 	return v;
 }
 
+/* 1 when list (comma-joined addresses) holds addr, case aside. */
+static int
+list_has(const char *list, const char *addr)
+{
+	const char	*p = list, *e;
+	size_t		 n = strlen(addr);
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == ',')
+			p++;
+		e = p + strcspn(p, ",");
+		while (e > p && e[-1] == ' ')
+			e--;
+		if ((size_t)(e - p) == n && strncasecmp(p, addr, n) == 0)
+			return 1;
+		p += strcspn(p, ",");
+	}
+	return 0;
+}
+
 enum graph_send_plan
-graph_send_plan(const char *raw, size_t len, const char *rcpt)
+graph_send_plan(const char *raw, size_t len, const char *rcpt,
+    const char *queued)
 {
 	enum graph_send_plan	 plan = GRAPH_SEND_BCC_COPY;
 	char			**v;
 	size_t			 n, i;
+	int			 all_queued = 1;
 
 	v = graph_header_recipients(raw, len, &n);
-	for (i = 0; i < n; i++) {
+	/*
+	 * Sent as it is only when a row was queued for every header
+	 * recipient: a message queued again for one late attendee must
+	 * reach that one alone, as a Bcc copy.
+	 */
+	for (i = 0; queued != NULL && i < n; i++)
+		if (!list_has(queued, v[i])) {
+			all_queued = 0;
+			break;
+		}
+	for (i = 0; all_queued && i < n; i++) {
 		if (strcasecmp(v[i], rcpt) == 0) {
 			plan = i == 0 ? GRAPH_SEND_AS_IS : GRAPH_SEND_COVERED;
 			break;
@@ -276,6 +310,7 @@ graph_sink_new(const struct config *cfg, struct oauth *auth, char **cause)
 	s = xcalloc(1, sizeof *s);
 	s->graph = g;
 	s->sink.send = graph_sink_send;
+	s->sink.envelope = graph_sink_envelope;
 	s->sink.arg = s;
 	return &s->sink;
 }
@@ -289,7 +324,17 @@ graph_sink_free(struct mail_sink *sink)
 		return;
 	s = sink->arg;
 	graph_free(s->graph);
+	free(s->queued);
 	free(s);
+}
+
+static void
+graph_sink_envelope(void *arg, const char *queued)
+{
+	struct graph_sink	*s = arg;
+
+	free(s->queued);
+	s->queued = queued != NULL ? xstrdup(queued) : NULL;
 }
 
 static int
@@ -308,7 +353,7 @@ graph_sink_send(void *arg, const char *from, const char *rcpt,
 		*cause = xstrdup("graph: the recipient is not a safe address");
 		return SINK_PERMANENT;
 	}
-	plan = graph_send_plan(raw, len, rcpt);
+	plan = graph_send_plan(raw, len, rcpt, s->queued);
 	if (plan == GRAPH_SEND_COVERED) {
 		/* The first header recipient's row sends it to all. */
 		log_debug("graph: a header recipient's row: sent with the "

@@ -935,6 +935,15 @@ watched_send(void *arg, const char *from, const char *rcpt, const char *raw,
 	    cause);
 }
 
+static void
+watched_envelope(void *arg, const char *queued)
+{
+	struct daemon	*d = arg;
+
+	if (d->sink->envelope != NULL)
+		d->sink->envelope(d->sink->arg, queued);
+}
+
 /*
  * What is due at now: reminders, escalations and the digest, alerts as
  * mail, then the outbox. Each step commits on its own; a failure is logged
@@ -991,7 +1000,7 @@ static void
 run_due(struct daemon *d)
 {
 	struct case_env		 e = { d->store, d->cfg, d->cal, d->key };
-	struct mail_sink	 watched = { watched_send, d };
+	struct mail_sink	 watched = { watched_send, d, watched_envelope };
 	size_t			 n = 0;
 	long long		 now = wall_now(d);
 	char			*cause = NULL;

@@ -33,6 +33,7 @@ struct outbox_row {
 	char		*template;
 	char		*msgid;
 	char		*case_ref;
+	char		*queued;	/* messages.recipients */
 	char		*raw;		/* NULL once purged */
 	size_t		 len;
 };
@@ -391,8 +392,8 @@ outbox_claim(struct store *s, long long id, long long now,
 		return store_commit(s, cause);
 
 	if (sqlite3_prepare_v2(db, "SELECT o.recipient, o.attempts, "
-	    "o.template, o.message_id, m.sender, m.msgid, m.raw, c.ref "
-	    "FROM outbox o JOIN messages m ON m.id = o.message_id "
+	    "o.template, o.message_id, m.sender, m.msgid, m.raw, c.ref, "
+	    "m.recipients FROM outbox o JOIN messages m ON m.id = o.message_id "
 	    "LEFT JOIN cases c ON c.id = o.case_id WHERE o.id = ?1", -1, &st,
 	    NULL) != SQLITE_OK ||
 	    sqlite3_bind_int64(st, 1, id) != SQLITE_OK)
@@ -413,6 +414,7 @@ outbox_claim(struct store *s, long long id, long long now,
 		row->raw[row->len] = '\0';
 	}
 	row->case_ref = outbox_column_text(st, 7);
+	row->queued = outbox_column_text(st, 8);
 	sqlite3_finalize(st);
 	st = NULL;
 	if (store_commit(s, cause) != 0) {
@@ -531,6 +533,7 @@ outbox_row_free(struct outbox_row *row)
 	free(row->template);
 	free(row->msgid);
 	free(row->case_ref);
+	free(row->queued);
 	free(row->raw);
 	memset(row, 0, sizeof *row);
 }
@@ -667,9 +670,12 @@ outbox_flush(struct store *s, const struct mail_sink *sink, long long now,
 		} else if (row.sender == NULL || row.recipient == NULL) {
 			result = SINK_PERMANENT;
 			why = xstrdup("no envelope sender or recipient");
-		} else
+		} else {
+			if (sink->envelope != NULL)
+				sink->envelope(sink->arg, row.queued);
 			result = sink->send(sink->arg, row.sender,
 			    row.recipient, row.raw, row.len, &code, &why);
+		}
 		if (result != SINK_SENT && result != SINK_PERMANENT)
 			result = SINK_TEMPORARY;
 		if (result != SINK_SENT && why == NULL)

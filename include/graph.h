@@ -88,7 +88,11 @@ enum graph_error graphsrc_scan(struct graph *, struct engine *,
  * reported SINK_SENT without a request (the first row's send carries it;
  * a first row that fails only for a while is sent again, and delivers to
  * all); a recipient not in the headers gets a copy whose To, Cc and Bcc
- * are replaced by a Bcc to that recipient alone.
+ * are replaced by a Bcc to that recipient alone. All of that holds only
+ * when the message was queued for every header recipient (the outbox's
+ * envelope callback says for whom it was): a message queued again for
+ * one of them alone (a late attendee, deduplicated) goes to each queued
+ * recipient as such a Bcc copy.
  */
 struct mail_sink *graph_sink_new(const struct config *cfg,
 		    struct oauth *auth, char **cause);
@@ -188,7 +192,9 @@ void		 graph_delta_page_clear(struct graph_delta_page *);
 /*
  * What the sink does with the row for rcpt of message raw (see
  * graph_sink_new): the recipients of the To, then Cc, then Bcc header
- * fields, compared without regard to case.
+ * fields, compared without regard to case. queued is the comma-joined
+ * list of recipients the message's rows were queued for, or NULL when
+ * unknown (then taken to cover every header recipient).
  */
 enum graph_send_plan {
 	GRAPH_SEND_AS_IS,	/* rcpt is the first header recipient */
@@ -196,7 +202,7 @@ enum graph_send_plan {
 	GRAPH_SEND_BCC_COPY,	/* not in the headers: a Bcc copy */
 };
 enum graph_send_plan graph_send_plan(const char *raw, size_t len,
-		    const char *rcpt);
+		    const char *rcpt, const char *queued);
 
 /*
  * The header recipients of raw (To, then Cc, then Bcc), each an

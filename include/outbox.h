@@ -53,6 +53,14 @@ struct mail_sink {
 		    const char *rcpt, const char *raw, size_t len,
 		    int *smtp_code, char **cause);
 	void	  *arg;
+	/*
+	 * Optional (NULL for SMTP and sendmail): called before each send()
+	 * with every recipient the message's rows were queued for,
+	 * comma-joined (messages.recipients), or NULL when unknown. For a
+	 * sink that delivers a message to all its header recipients at once
+	 * (Graph), which must not do so when only some were queued.
+	 */
+	void	 (*envelope)(void *arg, const char *queued);
 };
 
 /*

@@ -66,11 +66,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 			abort();
 		/* A few: each plan reads the whole header again. */
 		if (i < 8)
-			(void)graph_send_plan(text, len, rcpts[i]);
-		free(rcpts[i]);
+			(void)graph_send_plan(text, len, rcpts[i], (i & 1) ?
+			    NULL : rcpts[0]);
 	}
+	for (i = 0; i < n; i++)
+		free(rcpts[i]);
 	free(rcpts);
-	(void)graph_send_plan(text, len, "pvp@northshire.police.uk");
+	(void)graph_send_plan(text, len, "pvp@northshire.police.uk", text);
 	copy = graph_bcc_rewrite(text, len, "pvp@northshire.police.uk",
 	    &outlen);
 	if (copy == NULL || memmem(copy, outlen,

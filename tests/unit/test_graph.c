@@ -210,26 +210,45 @@ test_send_plan(void **state)
 	const char	*none = "From: a@x.example\r\n\r\nb\r\n";
 
 	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
-	    "lead@police.example"), GRAPH_SEND_AS_IS);
+	    "lead@police.example", NULL), GRAPH_SEND_AS_IS);
 	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
-	    "LEAD@Police.Example"), GRAPH_SEND_AS_IS);
+	    "LEAD@Police.Example", NULL), GRAPH_SEND_AS_IS);
 	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
-	    "named@health.example"), GRAPH_SEND_COVERED);
+	    "named@health.example", NULL), GRAPH_SEND_COVERED);
 	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
-	    "bm@northshire.example"), GRAPH_SEND_COVERED);
+	    "bm@northshire.example", NULL), GRAPH_SEND_COVERED);
 	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
-	    "other@agency.example"), GRAPH_SEND_BCC_COPY);
+	    "other@agency.example", NULL), GRAPH_SEND_BCC_COPY);
 	/* A To in the body is no header. */
 	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
-	    "not-a-header@x.example"), GRAPH_SEND_BCC_COPY);
+	    "not-a-header@x.example", NULL), GRAPH_SEND_BCC_COPY);
 	assert_int_equal(graph_send_plan(bcc, strlen(bcc),
-	    "hidden@y.example"), GRAPH_SEND_AS_IS);
+	    "hidden@y.example", NULL), GRAPH_SEND_AS_IS);
 	assert_int_equal(graph_send_plan(group, strlen(group),
-	    "one@a.example"), GRAPH_SEND_AS_IS);
+	    "one@a.example", NULL), GRAPH_SEND_AS_IS);
 	assert_int_equal(graph_send_plan(group, strlen(group),
-	    "two@b.example"), GRAPH_SEND_COVERED);
+	    "two@b.example", NULL), GRAPH_SEND_COVERED);
 	assert_int_equal(graph_send_plan(none, strlen(none),
-	    "x@y.example"), GRAPH_SEND_BCC_COPY);
+	    "x@y.example", NULL), GRAPH_SEND_BCC_COPY);
+	/* Every header recipient queued: the same plans. */
+	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
+	    "named@health.example", "lead@police.example, "
+	    "Named@health.example,bm@northshire.example"), GRAPH_SEND_COVERED);
+	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
+	    "lead@police.example", "lead@police.example,"
+	    "named@health.example,bm@northshire.example"), GRAPH_SEND_AS_IS);
+	/* Queued again for one late recipient alone: a Bcc copy to it, and
+	 * never the whole header again. */
+	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
+	    "named@health.example", "named@health.example"),
+	    GRAPH_SEND_BCC_COPY);
+	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
+	    "lead@police.example", "lead@police.example"),
+	    GRAPH_SEND_BCC_COPY);
+	/* A prefix of an address is not the address. */
+	assert_int_equal(graph_send_plan(MSG, strlen(MSG),
+	    "lead@police.example", "lead@police.example,"
+	    "named@health.example,bm@northshire.exam"), GRAPH_SEND_BCC_COPY);
 }
 
 static void

@@ -139,6 +139,7 @@ fake_init(struct fake_sink *fk, struct mail_sink *sink,
 	memset(fk, 0, sizeof *fk);
 	fk->steps = steps;
 	fk->nsteps = n;
+	memset(sink, 0, sizeof *sink);
 	sink->send = fake_send;
 	sink->arg = fk;
 }
@@ -476,6 +477,51 @@ test_flush_due_only(void **state)
 	assert_int_equal(flush_at(f->s, &sink, T0 + 5000, 0), 0);
 	assert_int_equal(q_int(f->s, "SELECT count(*) FROM outbox_attempts"),
 	    2);
+	free(fk.raw);
+}
+
+/* What a sink's envelope callback was told, for each send. */
+static char	envelope_seen[4][128];
+static size_t	envelope_calls;
+
+static void
+record_envelope(void *arg, const char *queued)
+{
+	if (envelope_calls < 4)
+		snprintf(envelope_seen[envelope_calls], sizeof envelope_seen[0],
+		    "%s", queued != NULL ? queued : "(null)");
+	envelope_calls++;
+}
+
+/*
+ * The envelope callback hears, before each send, whom the message's rows
+ * were queued for: all of them the first time, and only the one a
+ * deduplicated event adds later (the Graph sink depends on it).
+ */
+static void
+test_flush_envelope(void **state)
+{
+	struct fixture		*f = *state;
+	const struct fake_step	 steps[] = { { SINK_SENT, 250 },
+				    { SINK_SENT, 250 }, { SINK_SENT, 250 } };
+	const char *const	 first[] = { "a@example.org", "b@example.org" };
+	const char *const	 again[] = { "a@example.org", "b@example.org",
+				    "c@example.org" };
+	struct fake_sink	 fk;
+	struct mail_sink	 sink;
+
+	fake_init(&fk, &sink, steps, 3);
+	sink.envelope = record_envelope;
+	envelope_calls = 0;
+	queue_at(f->s, "invite", NULL, first, 2, "invite:1", T0);
+	assert_int_equal(flush_at(f->s, &sink, T0, 0), 2);
+	queue_at(f->s, "invite", NULL, again, 3, "invite:1", T0 + 10);
+	assert_int_equal(flush_at(f->s, &sink, T0 + 10, 0), 1);
+	assert_int_equal(envelope_calls, 3);
+	assert_string_equal(envelope_seen[0], "a@example.org,b@example.org");
+	assert_string_equal(envelope_seen[1], "a@example.org,b@example.org");
+	assert_string_equal(envelope_seen[2], "c@example.org");
+	assert_string_equal(fk.rcpt, "c@example.org");
 	free(fk.raw);
 }
 
@@ -1160,6 +1206,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_queue_needs_transaction,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_refuses, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flush_envelope, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_flush_due_only, setup,
 		    teardown),
