@@ -1028,9 +1028,22 @@ oauth_token(struct oauth *o, long long now, enum oauth_error *err,
 	if (o->token != NULL &&
 	    now < o->expires_at - oauth_renew_margin(o->lifetime))
 		return o->token;
-	if (oauth_fetch(o, now, err, cause) != 0)
-		return NULL;
-	return o->token;
+	if (oauth_fetch(o, now, err, cause) == 0)
+		return o->token;
+	/*
+	 * The endpoint cannot be reached, but the token held still lives:
+	 * use it while it does, and try to renew again at the next call.
+	 */
+	if (*err == OAUTH_ENET && o->token != NULL && now < o->expires_at) {
+		log_warnx("oauth: renewing the token failed (%s); using the "
+		    "one held, valid for %llds more", *cause,
+		    o->expires_at - now);
+		free(*cause);
+		*cause = NULL;
+		*err = OAUTH_OK;
+		return o->token;
+	}
+	return NULL;
 }
 
 /* --- the device-authorization grant --- */

@@ -51,7 +51,11 @@ void		 oauth_free(struct oauth *);
  * 0600, before the access token is returned; when that write fails it is
  * logged, the new refresh token is kept in memory for the next renewal
  * (and written then), and the access token is still returned. Tokens
- * shorter than 2 * OAUTH_RENEW_MARGIN: see oauth_renew_margin.
+ * shorter than 2 * OAUTH_RENEW_MARGIN: see oauth_renew_margin. When the
+ * endpoint cannot be reached (OAUTH_ENET) but the held token has not yet
+ * expired, that one is returned (with a warning logged) and renewal is
+ * tried again at the next call: an outage of the provider shorter than
+ * the margin costs no login.
  */
 const char	*oauth_token(struct oauth *, long long now,
 		    enum oauth_error *err, char **cause);

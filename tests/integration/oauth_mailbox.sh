@@ -6,7 +6,8 @@
 # logged in only by XOAUTH2 with a client_credentials token; an 8-second
 # token is renewed while the daemon runs without a failed login; a refused
 # token gives one alert, backoff and "oauth" in STATUS=, and the daemon
-# recovers by itself when the provider does.
+# recovers by itself when the provider does; an endpoint that is down
+# while the token held still lives costs no login.
 TEST=oauth_mailbox
 . "$(dirname "$0")/../lib/testlib.sh"
 MAILTOOL=$RR_SRC/tests/tools/mailtool
@@ -186,6 +187,39 @@ grep -E "refused the OAuth token|oauth:" "$T/daemon.log" &&
     fail "an oauth alert with nothing wrong"
 step "$((after - before)) tokens renewed in 27 s; no login refused"
 
+step "the token endpoint down near expiry: the token held still serves"
+# Tokens of 30 s are renewed with 10 s left. Take a fresh one at a new
+# IMAP login, stop the endpoint, and make the daemon log in to SMTP again
+# (Dovecot restarted) with about 8 s of it left: the renewal fails, the
+# token held is used, and the mail goes.
+idp set '{"token_lifetime": 30}' >/dev/null
+idp expire >/dev/null
+k=$(grep -c "logged in to" "$T/daemon.log")
+"$MAILBED" restart-imap "$B" >/dev/null
+for i in $(seq 1 100); do
+	[ "$(grep -c "logged in to" "$T/daemon.log")" -gt "$k" ] && break
+	sleep 0.2
+done
+[ "$(grep -c "logged in to" "$T/daemon.log")" -gt "$k" ] ||
+    fail "the daemon did not log in again"
+got=$(date +%s)
+idp set '{"down": true}' >/dev/null
+sleep $((got + 22 - $(date +%s)))
+sin "$T/sin6.eml" "Child K6" SIN-2026-20006 "$TODAY"
+send_mail "$NOTIFIER" "$PARTNERSHIP" "$T/sin6.eml"
+wait_for "using the one held" "$T/daemon.log" 10 ||
+    fail "the daemon did not fall back on the token it held"
+for i in $(seq 1 50); do
+	[ "$(unsent)" = 0 ] && break
+	sleep 0.2
+done
+[ "$(unsent)" = 0 ] ||
+    fail "mail waited although the token held was valid: $(db "SELECT template, last_error FROM outbox WHERE state <> 'sent'")"
+[ "$(db "SELECT count(*) FROM alerts WHERE kind = 'oauth'")" = 0 ] ||
+    fail "an endpoint outage shorter than the token was alerted"
+idp set '{"down": false, "token_lifetime": 8}' >/dev/null
+step "$(grep -o "oauth: renewing the token failed.*" "$T/daemon.log" | tail -1)"
+
 step "the provider refuses: one alert, backoff, STATUS=; then recovery"
 idp set '{"refuse": "invalid_client"}' >/dev/null
 idp expire >/dev/null
@@ -217,10 +251,10 @@ wait_for "logins work again" "$T/daemon.log" 60 ||
 sin "$T/sin5.eml" "Child K5" SIN-2026-20005 "$TODAY"
 send_mail "$NOTIFIER" "$PARTNERSHIP" "$T/sin5.eml"
 for i in $(seq 1 100); do
-	[ "$(db 'SELECT count(*) FROM cases')" = 5 ] && break
+	[ "$(db 'SELECT count(*) FROM cases')" = 6 ] && break
 	sleep 0.2
 done
-[ "$(db 'SELECT count(*) FROM cases')" = 5 ] ||
+[ "$(db 'SELECT count(*) FROM cases')" = 6 ] ||
     fail "mail after the recovery was not handled"
 [ "$(db "SELECT count(*) FROM alerts WHERE kind = 'oauth'")" = 1 ] ||
     fail "the outage was alerted more than once"
