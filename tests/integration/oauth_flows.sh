@@ -23,7 +23,6 @@ TEST=oauth_flows
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/testlib.sh"
 
-FAKEIDP=$RR_SRC/tests/tools/fakeidp
 MANAGER=manager@northshire-scp.org.uk
 NOTIFIER=duty.manager@northshire.gov.uk
 TENANT=northshire.onmicrosoft.com
@@ -149,9 +148,7 @@ json.dump({"type": "service_account", "project_id": "northshire-rr",
            "token_uri": "$MB_IDP_URL/google/token"}, open(sa, "w"))
 PY
 grep -q 'BEGIN PRIVATE KEY' "$T/sa.json" || fail "the key is not PKCS#8"
-"$FAKEIDP" start "$B" >"$T/fakeidp-start.log" 2>&1 ||
-    { cat "$T/fakeidp-start.log"; fail "fakeidp did not start"; }
-EXTRA_PIDS="$EXTRA_PIDS $(cat "$B/fakeidp.pid")"
+idp_start
 
 # --- 1. refresh_token -----------------------------------------------------
 

@@ -17,7 +17,6 @@
 TEST=oauth_graph
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/testlib.sh"
-FAKEIDP=$RR_SRC/tests/tools/fakeidp
 MAILTOOL=$RR_SRC/tests/tools/mailtool
 NOTIFIER=duty.manager@northshire.gov.uk
 MANAGER=manager@northshire-scp.org.uk
@@ -42,8 +41,7 @@ json.dump({"clients": {app: {"secret": secret, "mailboxes": [part]}}},
           open(out, "w"))
 PY
     fail "cannot write the registration"
-"$FAKEIDP" start "$B" 2>>"$T/mailbed.log" || fail "fakeidp did not start"
-EXTRA_PIDS="$EXTRA_PIDS $(cat "$B/fakeidp.pid")"
+idp_start
 
 ctl() { "$FAKEIDP" ctl "$B" "$@" || fail "fakeidp ctl $1 failed"; }
 # jget JSON EXPR: a Python expression over the JSON as "j".

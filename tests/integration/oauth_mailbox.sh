@@ -11,7 +11,6 @@
 TEST=oauth_mailbox
 . "$(dirname "$0")/../lib/testlib.sh"
 MAILTOOL=$RR_SRC/tests/tools/mailtool
-FAKEIDP=$RR_SRC/tests/tools/fakeidp
 NOTIFIER=duty.manager@northshire.gov.uk
 MANAGER=manager@northshire-scp.org.uk
 CLIENT=3f1c0c3e-0000-4000-8000-00000000c11e
@@ -22,9 +21,7 @@ bed_start "$PARTNERSHIP" "$MANAGER" "$NOTIFIER" pvp@northshire.police.uk \
 cat >"$B/fakeidp.json" <<JSON
 {"clients": {"$CLIENT": {"secret": "$SECRET", "mailboxes": ["$PARTNERSHIP"]}}}
 JSON
-"$FAKEIDP" start "$B" >"$T/fakeidp-start.log" 2>&1 ||
-    { cat "$T/fakeidp-start.log"; fail "fakeidp did not start"; }
-EXTRA_PIDS="$EXTRA_PIDS $(cat "$B/fakeidp.pid")"
+idp_start
 idp() { "$FAKEIDP" ctl "$B" "$@"; }
 stat_of() { # a dotted path into the stats
 	idp stats | python3 -c 'import json,sys

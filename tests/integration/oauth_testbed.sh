@@ -22,7 +22,6 @@ TEST=oauth_testbed
 # shellcheck disable=SC1091
 . "$(dirname "$0")/../lib/testlib.sh"
 
-FAKEIDP=$RR_SRC/tests/tools/fakeidp
 MANAGER=manager@northshire-scp.org.uk
 SECRET=cc-secret-$(openssl rand -hex 8)
 APP=3f1c0c3e-0000-4000-8000-000000000001
@@ -354,8 +353,7 @@ json.dump({"clients": {
     "google-sa-1": {"email": sa, "public_key_pem": open(pub).read(),
                     "mailboxes": [part]}}}, open(out, "w"), indent=1)
 PY
-"$FAKEIDP" start "$B" 2>>"$T/mailbed.log" || fail "fakeidp start failed"
-EXTRA_PIDS="$EXTRA_PIDS $(cat "$B/fakeidp.pid")"
+idp_start
 export APP SECRET MANAGER
 TOKEN_URL=/northshire.onmicrosoft.com/oauth2/v2.0/token
 

@@ -3,6 +3,8 @@
 # Source it after setting TEST (the test's name). It makes $T (a fresh
 # temporary directory, removed on success, kept on failure), and gives:
 #   bed_start USER...      start tests/lib/mailbed in $T/bed and load its env
+#   idp_start              start tests/tools/fakeidp on the bed ($B/fakeidp.json
+#                          written first); it is stopped with the test
 #   write_config FILE [EXTRA_INI]   an INI for the daemon against the bed
 #   send_mail FROM TO FILE submit over SMTP with STARTTLS required
 #   wait_for TEXT FILE [SECONDS]    wait until FILE contains TEXT
@@ -16,6 +18,7 @@ set -eu
 RR_SRC=${RR_SRC:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BUILD=${BUILD:-$RR_SRC/build}
 MAILBED=$RR_SRC/tests/lib/mailbed
+FAKEIDP=$RR_SRC/tests/tools/fakeidp
 RRD=$BUILD/rapidreviewd
 RRCTL=$BUILD/rapidreviewctl
 IMAPCHECK=$BUILD/tests/imapcheck
@@ -68,6 +71,12 @@ bed_start() {
 	# shellcheck disable=SC1091
 	. "$B/env"
 	set +a
+}
+
+idp_start() {
+	"$FAKEIDP" start "$B" >"$T/fakeidp-start.log" 2>&1 ||
+	    { cat "$T/fakeidp-start.log" >&2; fail "fakeidp did not start"; }
+	EXTRA_PIDS="$EXTRA_PIDS $(cat "$B/fakeidp.pid")"
 }
 
 # password_file of a bed user (mode 0600, made by mailbed).
